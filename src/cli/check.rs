@@ -1,0 +1,40 @@
+//! `briefbot check`: the config already parsed and validated on load; this reports what it
+//! found and the problems only a look at the sources can show.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use briefbot::config::Config;
+
+pub fn run(config: &Config, path: &Path) -> anyhow::Result<ExitCode> {
+    let mut problems = Vec::new();
+    for source in &config.sources {
+        let location = source.url.as_str();
+        if location.starts_with("http://") || location.starts_with("https://") {
+            if url::Url::parse(location).is_err() {
+                problems.push(format!("source {location:?}: not a valid URL"));
+            }
+        } else if location.contains("://") && !location.starts_with("file://") {
+            problems.push(format!(
+                "source {location:?}: use http(s)://, file:// or a path"
+            ));
+        } else if !Path::new(location.trim_start_matches("file://")).exists() {
+            problems.push(format!("source {location:?}: file not found"));
+        }
+    }
+    println!(
+        "{}: {} topics, {} sources, database {}",
+        path.display(),
+        config.topics.len(),
+        config.sources.len(),
+        briefbot::storage::redact(&config.database.url)
+    );
+    if problems.is_empty() {
+        println!("config OK");
+        return Ok(ExitCode::SUCCESS);
+    }
+    for problem in &problems {
+        eprintln!("problem: {problem}");
+    }
+    Ok(ExitCode::FAILURE)
+}

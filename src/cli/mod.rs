@@ -1,0 +1,98 @@
+//! The `briefbot` command line: argument definitions and dispatch. Each subcommand lives in
+//! its own file; all of them are thin wrappers over the library.
+
+mod brief;
+mod check;
+mod ingest;
+mod sources;
+mod topics;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use briefbot::app::App;
+use briefbot::config::{Config, DATABASE_URL_ENV, DEFAULT_CONFIG_PATH};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "briefbot",
+    version,
+    about = "News feeds in, short cited topic briefs out."
+)]
+pub struct Cli {
+    /// Configuration file.
+    #[arg(long, global = true, default_value = DEFAULT_CONFIG_PATH, env = "BRIEFBOT_CONFIG")]
+    pub config: PathBuf,
+    /// Database URL (sqlite://FILE or postgres://…); overrides the config and BRIEFBOT_DATABASE_URL.
+    #[arg(long, global = true, value_name = "URL")]
+    pub database: Option<String>,
+    /// Log more detail to stderr (or set BRIEFBOT_LOG, e.g. BRIEFBOT_LOG=briefbot=debug).
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Fetch feeds and store their new items.
+    Ingest(ingest::IngestArgs),
+    /// Print a brief: one topic (by id or alias) or, without TOPIC, every topic.
+    Brief(brief::BriefArgs),
+    /// List the topics and their aliases.
+    Topics,
+    /// Show each source's health, or export the sources as OPML.
+    Sources {
+        #[command(subcommand)]
+        action: Option<sources::SourcesAction>,
+    },
+    /// Validate the configuration and exit.
+    Check,
+}
+
+/// An error the user caused and can fix; exits with status 2 like a usage error.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+pub fn exit_code_for(error: &anyhow::Error) -> u8 {
+    if error.downcast_ref::<UsageError>().is_some() {
+        2
+    } else {
+        1
+    }
+}
+
+pub async fn run(args: Cli) -> anyhow::Result<ExitCode> {
+    let config = load_config(&args)?;
+    match args.command {
+        Command::Topics => topics::run(&config),
+        Command::Check => check::run(&config, &args.config),
+        Command::Ingest(ingest_args) => ingest::run(&open(config).await?, &ingest_args).await,
+        Command::Brief(brief_args) => {
+            // Resolve the topic before touching the database so a typo answers instantly.
+            let request = brief::request(&config, &brief_args)?;
+            brief::run(&open(config).await?, &brief_args, &request).await
+        }
+        Command::Sources { action } => sources::run(&open(config).await?, action.as_ref()).await,
+    }
+}
+
+fn load_config(args: &Cli) -> anyhow::Result<Config> {
+    let mut config = Config::load(&args.config)?;
+    if let Some(url) = &args.database {
+        config.database.url = url.clone();
+    }
+    tracing::debug!(config = %args.config.display(), env = DATABASE_URL_ENV, "configuration loaded");
+    Ok(config)
+}
+
+async fn open(config: Config) -> anyhow::Result<App> {
+    let url = briefbot::storage::redact(&config.database.url);
+    App::open(config)
+        .await
+        .with_context(|| format!("opening database {url}"))
+}

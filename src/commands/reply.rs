@@ -1,0 +1,76 @@
+//! What a command answers, before any platform has rendered it.
+
+use crate::model::Brief;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply {
+    pub body: ReplyBody,
+    /// Only the caller should see it (Discord ephemeral replies); platforms without the notion
+    /// ignore it.
+    pub private: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReplyBody {
+    Brief(Box<Brief>),
+    /// Plain text; the platform escapes it.
+    Text(String),
+    /// A mistake the user can fix, phrased for them.
+    Error(String),
+    /// "Which topic?" with the current state of each, for buttons that toggle subscriptions.
+    TopicPicker {
+        prompt: String,
+        choices: Vec<TopicChoice>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TopicChoice {
+    /// Topic id, or `all`.
+    pub id: String,
+    pub title: String,
+    pub subscribed: bool,
+}
+
+impl Reply {
+    pub fn text(text: impl Into<String>) -> Self {
+        Self {
+            body: ReplyBody::Text(text.into()),
+            private: false,
+        }
+    }
+
+    pub fn error(text: impl Into<String>) -> Self {
+        Self {
+            body: ReplyBody::Error(text.into()),
+            private: true,
+        }
+    }
+
+    pub fn private(mut self) -> Self {
+        self.private = true;
+        self
+    }
+
+    /// The reply as plain text, for platforms or logs without richer rendering.
+    pub fn plain_text(&self) -> String {
+        match &self.body {
+            ReplyBody::Brief(brief) => crate::render::render(brief, crate::render::Format::Text),
+            ReplyBody::Text(text) | ReplyBody::Error(text) => text.clone(),
+            ReplyBody::TopicPicker { prompt, choices } => {
+                let lines: Vec<String> = choices
+                    .iter()
+                    .map(|c| {
+                        format!(
+                            "{} {} ({})",
+                            if c.subscribed { "✓" } else { "·" },
+                            c.title,
+                            c.id
+                        )
+                    })
+                    .collect();
+                format!("{prompt}\n{}", lines.join("\n"))
+            }
+        }
+    }
+}

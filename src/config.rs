@@ -1,0 +1,502 @@
+//! Typed configuration: built-in defaults, then a TOML file, then the environment, then flags.
+//!
+//! Every section rejects unknown keys so a typo is an error with the file, line and key named
+//! rather than a setting that silently does nothing.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Deserializer};
+
+pub const DEFAULT_CONFIG_PATH: &str = "config/briefbot.toml";
+pub const DATABASE_URL_ENV: &str = "BRIEFBOT_DATABASE_URL";
+
+/// The shipped config doubles as the built-in defaults for topics and AI-context terms, so a
+/// config that only lists sources (like `config/demo.toml`) gets the same topics.
+const SHIPPED_CONFIG: &str = include_str!("../config/briefbot.toml");
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read at all.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// TOML syntax, a wrong type or an unknown key; toml's message names the line and key.
+    #[error("invalid config file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    /// Parsed, but the values contradict each other or make no sense.
+    #[error("invalid config file {path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub brief: BriefConfig,
+    #[serde(default)]
+    pub database: DatabaseConfig,
+    #[serde(default)]
+    pub ingest: IngestConfig,
+    #[serde(default)]
+    pub classify: ClassifyConfig,
+    #[serde(default)]
+    pub schedule: ScheduleConfig,
+    #[serde(default)]
+    pub topics: Vec<TopicConfig>,
+    #[serde(default)]
+    pub sources: Vec<SourceConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BriefConfig {
+    /// Shown at the top of every brief.
+    pub title: String,
+    /// How far back a brief looks from its "as of" instant.
+    #[serde(deserialize_with = "duration")]
+    pub window: Duration,
+    /// Cap on stories per topic section; 0 means no cap.
+    pub stories_per_section: usize,
+    /// Longest extractive summary, in characters.
+    pub summary_chars: usize,
+}
+
+impl Default for BriefConfig {
+    fn default() -> Self {
+        Self {
+            title: "AI Morning Brief".into(),
+            window: Duration::from_secs(24 * 3600),
+            stories_per_section: 5,
+            summary_chars: 280,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    /// `sqlite://path` (created on first use) or `postgres://…`.
+    pub url: String,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self {
+            url: "sqlite://briefbot.db".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IngestConfig {
+    #[serde(deserialize_with = "duration")]
+    pub connect_timeout: Duration,
+    /// Whole request, headers to last byte.
+    #[serde(deserialize_with = "duration")]
+    pub timeout: Duration,
+    /// Largest feed body accepted, counted after decompression.
+    pub max_body_bytes: u64,
+    /// Feeds fetched at once.
+    pub concurrency: usize,
+    /// Pause between two requests to the same host.
+    #[serde(deserialize_with = "duration")]
+    pub per_host_delay: Duration,
+    /// First wait after a failed fetch; doubles with each further failure.
+    #[serde(deserialize_with = "duration")]
+    pub error_backoff: Duration,
+    /// Longest wait after repeated failures.
+    #[serde(deserialize_with = "duration")]
+    pub max_error_backoff: Duration,
+}
+
+impl Default for IngestConfig {
+    fn default() -> Self {
+        Self {
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(30),
+            max_body_bytes: 10 * 1024 * 1024,
+            concurrency: 8,
+            per_host_delay: Duration::from_millis(500),
+            error_backoff: Duration::from_secs(300),
+            max_error_backoff: Duration::from_secs(6 * 3600),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ClassifyConfig {
+    /// Terms that show an item is about AI at all; topics with `requires_ai_context` and every
+    /// topic's ambiguous `context_terms` count only when one of these (or a strong term) is present.
+    pub ai_context: Vec<String>,
+    /// Score an item needs for a topic: a strong term in the title scores 2, in the summary 1;
+    /// an ambiguous term half that.
+    pub threshold: f64,
+}
+
+impl Default for ClassifyConfig {
+    fn default() -> Self {
+        Self {
+            ai_context: Vec::new(),
+            threshold: 2.0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ScheduleConfig {
+    /// Time zone (IANA name) for subscriptions that name none.
+    pub timezone: String,
+    /// Time of day for subscriptions that name none.
+    pub default_time: String,
+    /// A delivery missed by more than this (the bot was down) is skipped, not sent late:
+    /// a 07:00 morning brief is no use at 19:00.
+    #[serde(deserialize_with = "duration")]
+    pub grace: Duration,
+    /// Longest stretch a scheduled brief covers, however long since the last one.
+    #[serde(deserialize_with = "duration")]
+    pub max_window: Duration,
+    /// How often `run` looks for due schedules and claimable deliveries.
+    #[serde(deserialize_with = "duration")]
+    pub tick: Duration,
+    /// How long a worker holds a delivery before another may take it over.
+    #[serde(deserialize_with = "duration")]
+    pub lease: Duration,
+    /// Deliveries sent at the same time.
+    pub concurrency: usize,
+    /// How often `run` fetches the feeds.
+    #[serde(deserialize_with = "duration")]
+    pub ingest_interval: Duration,
+    /// First wait after a transient delivery failure; doubles per attempt.
+    #[serde(deserialize_with = "duration")]
+    pub retry_backoff: Duration,
+}
+
+impl Default for ScheduleConfig {
+    fn default() -> Self {
+        Self {
+            timezone: "UTC".into(),
+            default_time: "08:00".into(),
+            grace: Duration::from_secs(3 * 3600),
+            max_window: Duration::from_secs(48 * 3600),
+            tick: Duration::from_secs(15),
+            lease: Duration::from_secs(120),
+            concurrency: 8,
+            ingest_interval: Duration::from_secs(15 * 60),
+            retry_backoff: Duration::from_secs(30),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopicConfig {
+    /// Used in commands, JSON and subscriptions: `chips`, `models`, …
+    pub id: String,
+    /// Section heading.
+    pub title: String,
+    /// Other words users type for this topic (`hardware` for `chips`).
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// One line shown by `topics`.
+    #[serde(default)]
+    pub description: String,
+    /// Unambiguous terms: one in a title places the item in the topic.
+    pub terms: Vec<String>,
+    /// Ambiguous terms ("chips", "model", "Blackwell"): count only with AI context and no
+    /// `exclude` phrase present.
+    #[serde(default)]
+    pub context_terms: Vec<String>,
+    /// Phrases that mean another sense of an ambiguous term ("potato", "runway").
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// Even strong terms need AI context ("funding" is only news here when it is AI funding).
+    #[serde(default)]
+    pub requires_ai_context: bool,
+    /// An amount of money in the title ("$400M", "€1.2 billion") counts as one ambiguous term.
+    #[serde(default)]
+    pub money_is_context: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceConfig {
+    /// Shown in citations; the feed's own title is used when omitted.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// http(s) URL, file:// URL or a path (relative to the config file).
+    pub url: String,
+    /// Trust in this outlet for ranking; 1.0 is normal.
+    #[serde(default = "default_weight")]
+    pub weight: f64,
+}
+
+fn default_weight() -> f64 {
+    1.0
+}
+
+fn duration<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    humantime::parse_duration(text.trim()).map_err(|e| {
+        serde::de::Error::custom(format!(
+            "cannot read {text:?} as a duration ({e}); try 24h, 90m or 500ms"
+        ))
+    })
+}
+
+/// Reads "24h", "90m", "2d", "30s" and combinations like "1h 30m".
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let parsed = humantime::parse_duration(text.trim())
+        .map_err(|e| format!("cannot read {text:?} as a duration ({e}); try 24h, 90m or 2d"))?;
+    if parsed.is_zero() {
+        return Err(format!("duration {text:?} must be longer than zero"));
+    }
+    Ok(parsed)
+}
+
+impl Config {
+    /// Loads a config file and applies the environment. Relative source paths are resolved
+    /// against the file's folder so a config works from any working directory.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut config = Self::parse(&text, path)?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        for source in &mut config.sources {
+            source.url = resolve_location(&source.url, base);
+        }
+        if let Ok(url) = std::env::var(DATABASE_URL_ENV)
+            && !url.trim().is_empty()
+        {
+            config.database.url = url;
+        }
+        Ok(config)
+    }
+
+    /// Parses and validates config text; `path` only names the origin in errors.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        let mut config: Config = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message: e.to_string().trim_end().to_string(),
+        })?;
+        if config.topics.is_empty() || config.classify.ai_context.is_empty() {
+            let shipped: Config =
+                toml::from_str(SHIPPED_CONFIG).map_err(|e| ConfigError::Parse {
+                    path: PathBuf::from("<built-in defaults>"),
+                    message: e.to_string(),
+                })?;
+            if config.topics.is_empty() {
+                config.topics = shipped.topics;
+            }
+            if config.classify.ai_context.is_empty() {
+                config.classify.ai_context = shipped.classify.ai_context;
+            }
+        }
+        config.validate().map_err(|message| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        })?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        if self.topics.is_empty() {
+            return Err("no [[topics]] defined: a brief needs at least one topic".into());
+        }
+        let mut names: Vec<(String, &str)> = Vec::new();
+        for (index, topic) in self.topics.iter().enumerate() {
+            let place = format!("topics[{index}] (id {:?})", topic.id);
+            if topic.id.is_empty()
+                || !topic
+                    .id
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+            {
+                return Err(format!(
+                    "{place}: id must be lower-case letters, digits, '-' or '_'"
+                ));
+            }
+            if topic
+                .terms
+                .iter()
+                .chain(&topic.context_terms)
+                .all(|t| t.trim().is_empty())
+            {
+                return Err(format!(
+                    "{place}: terms is empty, so nothing could ever match"
+                ));
+            }
+            for name in std::iter::once(&topic.id).chain(&topic.aliases) {
+                let key = name.to_lowercase();
+                if key == "all" {
+                    return Err(format!("{place}: \"all\" is reserved for every topic"));
+                }
+                if let Some((_, owner)) = names.iter().find(|(n, _)| *n == key) {
+                    return Err(format!(
+                        "{place}: name {name:?} is already used by topic {owner:?}"
+                    ));
+                }
+                names.push((key, &topic.id));
+            }
+        }
+        for (index, source) in self.sources.iter().enumerate() {
+            if source.url.trim().is_empty() {
+                return Err(format!("sources[{index}]: url is empty"));
+            }
+            if !(source.weight.is_finite() && source.weight > 0.0) {
+                return Err(format!(
+                    "sources[{index}] ({}): weight must be a positive number",
+                    source.url
+                ));
+            }
+        }
+        crate::schedule::spec::parse_zone(&self.schedule.timezone)
+            .map_err(|e| format!("schedule.timezone: {e}"))?;
+        crate::schedule::spec::parse_time(&self.schedule.default_time)
+            .map_err(|e| format!("schedule.default_time: {e}"))?;
+        if self.schedule.tick.is_zero()
+            || self.schedule.lease.is_zero()
+            || self.schedule.concurrency == 0
+        {
+            return Err(
+                "schedule.tick, schedule.lease and schedule.concurrency must be above zero".into(),
+            );
+        }
+        if self.brief.window.is_zero() {
+            return Err("brief.window must be longer than zero".into());
+        }
+        if self.ingest.timeout.is_zero()
+            || self.ingest.connect_timeout.is_zero()
+            || self.ingest.concurrency == 0
+        {
+            return Err(
+                "ingest.timeout, ingest.connect_timeout and ingest.concurrency must be above zero"
+                    .into(),
+            );
+        }
+        if !(self.classify.threshold.is_finite() && self.classify.threshold > 0.0) {
+            return Err("classify.threshold must be a positive number".into());
+        }
+        Ok(())
+    }
+
+    /// Finds a topic by id or alias, ignoring case.
+    pub fn find_topic(&self, name: &str) -> Option<&TopicConfig> {
+        let wanted = name.trim().trim_start_matches('#').to_lowercase();
+        self.topics.iter().find(|topic| {
+            topic.id == wanted
+                || topic
+                    .aliases
+                    .iter()
+                    .any(|alias| alias.to_lowercase() == wanted)
+        })
+    }
+
+    pub fn topic_ids(&self) -> Vec<&str> {
+        self.topics.iter().map(|t| t.id.as_str()).collect()
+    }
+}
+
+/// Turns a relative path into one anchored at `base`; URLs and absolute paths pass through.
+pub fn resolve_location(location: &str, base: &Path) -> String {
+    let trimmed = location.trim();
+    if trimmed.contains("://") || Path::new(trimmed).is_absolute() {
+        return trimmed.to_string();
+    }
+    base.join(trimmed).to_string_lossy().into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shipped(name: &str) -> Config {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("config")
+            .join(name);
+        Config::load(&path).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn shipped_configs_parse_with_the_four_default_topics() {
+        for name in ["briefbot.toml", "demo.toml"] {
+            let config = shipped(name);
+            assert_eq!(
+                config.topic_ids(),
+                ["models", "chips", "policy", "markets"],
+                "{name}"
+            );
+            assert!(!config.sources.is_empty(), "{name} has sources");
+        }
+        let config = shipped("briefbot.toml");
+        assert_eq!(
+            config.find_topic("Semiconductors").map(|t| t.id.as_str()),
+            Some("chips")
+        );
+        assert_eq!(
+            config.find_topic("funding").map(|t| t.id.as_str()),
+            Some("markets")
+        );
+        assert_eq!(
+            config.find_topic("regulation").map(|t| t.id.as_str()),
+            Some("policy")
+        );
+        assert_eq!(
+            config.find_topic("llm").map(|t| t.id.as_str()),
+            Some("models")
+        );
+        assert!(config.find_topic("potato").is_none());
+    }
+
+    #[test]
+    fn unknown_key_is_named_with_its_line() {
+        let text = "[brief]\ntitle = \"x\"\nwindwo = \"24h\"\n";
+        let error = Config::parse(text, Path::new("my.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("my.toml"), "{error}");
+        assert!(error.contains("line 3"), "{error}");
+        assert!(error.contains("windwo"), "{error}");
+    }
+
+    #[test]
+    fn bad_duration_and_duplicate_alias_are_explained() {
+        let bad_window = "[brief]\nwindow = \"soon\"\n[[topics]]\nid='a'\ntitle='A'\nterms=['x']\n";
+        let error = Config::parse(bad_window, Path::new("c.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("soon") && error.contains("line 2"),
+            "{error}"
+        );
+
+        let duplicate = "[[topics]]\nid='a'\ntitle='A'\nterms=['x']\naliases=['b']\n[[topics]]\nid='b'\ntitle='B'\nterms=['y']\n";
+        let error = Config::parse(duplicate, Path::new("c.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("\"b\" is already used"), "{error}");
+    }
+
+    #[test]
+    fn relative_sources_are_anchored_at_the_config_folder() {
+        assert_eq!(
+            resolve_location("demo/a.xml", Path::new("config")),
+            "config/demo/a.xml"
+        );
+        assert_eq!(
+            resolve_location("https://x.example/feed", Path::new("config")),
+            "https://x.example/feed"
+        );
+        assert_eq!(
+            resolve_location("/abs/feed.xml", Path::new("config")),
+            "/abs/feed.xml"
+        );
+    }
+}

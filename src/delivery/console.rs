@@ -1,0 +1,35 @@
+//! The console destination: prints briefs to stdout, so the whole schedule → ledger → delivery
+//! loop is visible on the embedded defaults with no platform configured.
+
+use std::io::Write;
+
+use futures::future::BoxFuture;
+
+use super::{MessageIds, Messenger, Outgoing, SendError};
+use crate::render::{self, Format};
+
+#[derive(Debug, Default)]
+pub struct Console;
+
+impl Messenger for Console {
+    fn platform(&self) -> &'static str {
+        "console"
+    }
+
+    fn send<'a>(&'a self, outgoing: Outgoing<'a>) -> BoxFuture<'a, Result<MessageIds, SendError>> {
+        Box::pin(async move {
+            let text = render::render(outgoing.brief, Format::Text);
+            let mut out = std::io::stdout().lock();
+            writeln!(
+                out,
+                "──── delivery {} → {} ────\n{text}",
+                outgoing.delivery_id, outgoing.destination
+            )
+            .and_then(|_| out.flush())
+            .map_err(|e| SendError::Transient {
+                reason: format!("cannot write to stdout: {e}"),
+            })?;
+            Ok(vec![format!("console-{}", outgoing.delivery_id)])
+        })
+    }
+}

@@ -1,0 +1,89 @@
+//! The generic webhook destination: POSTs the brief as JSON (the same shape as
+//! `briefbot brief --format json`) to an http(s) URL, for Slack/Mattermost bridges, n8n or
+//! anyone's own tooling. Every request carries `Idempotency-Key: briefbot-delivery-<id>` so a
+//! receiver can drop the one repeat a crash mid-send may cause.
+
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use reqwest::StatusCode;
+use reqwest::header::{CONTENT_TYPE, RETRY_AFTER};
+
+use super::{MessageIds, Messenger, Outgoing, SendError};
+use crate::ingest::fetch::USER_AGENT;
+use crate::render::{self, Format};
+
+/// Used when a 429 carries no usable Retry-After.
+const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(30);
+
+#[derive(Debug, Clone)]
+pub struct Webhook {
+    client: reqwest::Client,
+}
+
+impl Webhook {
+    pub fn new(timeout: Duration) -> Result<Self, SendError> {
+        let client = reqwest::Client::builder()
+            .user_agent(USER_AGENT)
+            .timeout(timeout)
+            .build()
+            .map_err(|e| SendError::Permanent {
+                reason: format!("cannot build HTTP client: {e}"),
+            })?;
+        Ok(Self { client })
+    }
+}
+
+impl Messenger for Webhook {
+    fn platform(&self) -> &'static str {
+        "webhook"
+    }
+
+    fn send<'a>(&'a self, outgoing: Outgoing<'a>) -> BoxFuture<'a, Result<MessageIds, SendError>> {
+        Box::pin(async move {
+            let body = render::render(outgoing.brief, Format::Json);
+            let response = self
+                .client
+                .post(&outgoing.destination.chat_id)
+                .header(CONTENT_TYPE, "application/json")
+                .header(
+                    "Idempotency-Key",
+                    format!("briefbot-delivery-{}", outgoing.delivery_id),
+                )
+                .header("X-Briefbot-Delivery", outgoing.delivery_id.to_string())
+                .body(body)
+                .send()
+                .await
+                .map_err(|e| SendError::Transient {
+                    reason: format!("webhook unreachable: {e}"),
+                })?;
+            let status = response.status();
+            if status.is_success() {
+                return Ok(vec![format!("webhook-{}", outgoing.delivery_id)]);
+            }
+            Err(match status {
+                StatusCode::TOO_MANY_REQUESTS => SendError::RateLimited {
+                    retry_after: response
+                        .headers()
+                        .get(RETRY_AFTER)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| v.trim().parse::<f64>().ok())
+                        .filter(|s| s.is_finite() && *s >= 0.0)
+                        .map(Duration::from_secs_f64)
+                        .unwrap_or(DEFAULT_RETRY_AFTER),
+                },
+                StatusCode::GONE | StatusCode::NOT_FOUND => SendError::Gone {
+                    reason: format!("webhook answered {status}"),
+                },
+                status if status.is_server_error() || status == StatusCode::REQUEST_TIMEOUT => {
+                    SendError::Transient {
+                        reason: format!("webhook answered {status}"),
+                    }
+                }
+                status => SendError::Permanent {
+                    reason: format!("webhook answered {status}"),
+                },
+            })
+        })
+    }
+}

@@ -1,0 +1,258 @@
+//! Ingestion: fetch every source, parse it into normalised items, store what is new.
+//!
+//! One broken source never stops the others: each source ends in its own `SourceReport`
+//! (new items, unchanged, skipped while backing off, or the error), and a failing source is
+//! rested with a doubling backoff so a dead server is not hammered every cycle.
+
+pub mod fetch;
+pub mod normalise;
+pub mod opml;
+pub mod parse;
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use futures::StreamExt;
+
+use crate::config::IngestConfig;
+use crate::storage::{NewItem, SourceRecord, StorageError, Store};
+use fetch::{FetchError, FetchOutcome, Fetcher};
+
+/// A feed to ingest, from the config, `--feed` or an OPML file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceSpec {
+    pub url: String,
+    pub name: Option<String>,
+    pub weight: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// The feed was read; `new` of its `total` items were not stored before.
+    Fetched {
+        new: usize,
+        total: usize,
+    },
+    /// The server said 304 Not Modified.
+    Unchanged,
+    /// Still backing off after earlier failures.
+    Skipped {
+        until: DateTime<Utc>,
+    },
+    Failed {
+        error: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceReport {
+    pub url: String,
+    pub name: String,
+    pub outcome: Outcome,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error("cannot build the HTTP client: {0}")]
+    Client(#[from] FetchError),
+}
+
+/// Whether sources that failed recently are tried anyway (an operator's explicit `ingest`)
+/// or left to rest (the background loop).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backoff {
+    Respect,
+    Ignore,
+}
+
+pub struct Ingestor<'a> {
+    store: &'a Store,
+    fetcher: Fetcher,
+    settings: IngestConfig,
+}
+
+impl<'a> Ingestor<'a> {
+    pub fn new(store: &'a Store, settings: &IngestConfig) -> Result<Self, IngestError> {
+        Ok(Self {
+            store,
+            fetcher: Fetcher::new(settings)?,
+            settings: settings.clone(),
+        })
+    }
+
+    /// Ingests all sources, `concurrency` at a time; reports come back in the order given.
+    /// `on_done` is called as each source finishes (for a progress bar).
+    pub async fn ingest(
+        &self,
+        sources: &[SourceSpec],
+        now: DateTime<Utc>,
+        backoff: Backoff,
+        on_done: &(dyn Fn(&SourceReport) + Sync),
+    ) -> Result<Vec<SourceReport>, IngestError> {
+        let mut records = Vec::with_capacity(sources.len());
+        for spec in sources {
+            records.push(
+                self.store
+                    .upsert_source(&spec.url, spec.name.as_deref(), spec.weight)
+                    .await?,
+            );
+        }
+        let mut reports: Vec<(usize, SourceReport)> =
+            futures::stream::iter(records.into_iter().enumerate())
+                .map(|(index, record)| async move {
+                    let report = self.ingest_one(record, now, backoff).await;
+                    on_done(&report);
+                    (index, report)
+                })
+                .buffer_unordered(self.settings.concurrency.max(1))
+                .collect()
+                .await;
+        reports.sort_by_key(|(index, _)| *index);
+        Ok(reports.into_iter().map(|(_, report)| report).collect())
+    }
+
+    async fn ingest_one(
+        &self,
+        source: SourceRecord,
+        now: DateTime<Utc>,
+        backoff: Backoff,
+    ) -> SourceReport {
+        let report = |name: &str, outcome| SourceReport {
+            url: source.url.clone(),
+            name: name.to_string(),
+            outcome,
+        };
+        if backoff == Backoff::Respect && source.next_attempt_at > now.timestamp() {
+            let until = DateTime::from_timestamp(source.next_attempt_at, 0).unwrap_or(now);
+            return report(&source.name, Outcome::Skipped { until });
+        }
+        match self.fetch_and_store(&source, now).await {
+            Ok((outcome, name)) => report(&name, outcome),
+            Err(error) => {
+                let wait = self.backoff_after(source.consecutive_failures);
+                let next = now.timestamp() + wait.as_secs() as i64;
+                let message = error.to_string();
+                tracing::warn!(source = %source.url, error = %message, "feed failed; resting {}s", wait.as_secs());
+                if let Err(storage) = self
+                    .store
+                    .record_fetch_failure(source.id, &message, now.timestamp(), next)
+                    .await
+                {
+                    tracing::error!(source = %source.url, error = %storage, "cannot record the failure");
+                }
+                report(&source.name, Outcome::Failed { error: message })
+            }
+        }
+    }
+
+    async fn fetch_and_store(
+        &self,
+        source: &SourceRecord,
+        now: DateTime<Utc>,
+    ) -> Result<(Outcome, String), SourceFailure> {
+        let fetched = self
+            .fetcher
+            .fetch(
+                &source.url,
+                source.etag.as_deref(),
+                source.last_modified.as_deref(),
+            )
+            .await?;
+        let (bytes, etag, last_modified) = match fetched {
+            FetchOutcome::NotModified => {
+                self.store
+                    .record_not_modified(source.id, now.timestamp())
+                    .await?;
+                return Ok((Outcome::Unchanged, source.name.clone()));
+            }
+            FetchOutcome::Body {
+                bytes,
+                etag,
+                last_modified,
+            } => (bytes, etag, last_modified),
+        };
+        let feed = parse::parse_feed(&bytes, &source.url)?;
+        let fallback_link = (source.url.starts_with("http://")
+            || source.url.starts_with("https://"))
+        .then(|| source.url.clone());
+        let items: Vec<NewItem> = feed
+            .items
+            .iter()
+            .map(|item| NewItem {
+                key: item.key.clone(),
+                title: item.title.clone(),
+                summary: item.summary.clone(),
+                link: item
+                    .link
+                    .clone()
+                    .or_else(|| fallback_link.clone())
+                    .unwrap_or_default(),
+                language: item.language.clone(),
+                published_at: plausible_time(item.published, now),
+            })
+            .collect();
+        let new = self
+            .store
+            .insert_items(source.id, &items, now.timestamp())
+            .await?;
+        let feed_title = feed
+            .title
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty());
+        self.store
+            .record_fetch_success(
+                source.id,
+                etag.as_deref(),
+                last_modified.as_deref(),
+                feed_title,
+                now.timestamp(),
+            )
+            .await?;
+        let name = if source.name == source.url {
+            feed_title
+                .map(str::to_string)
+                .unwrap_or_else(|| source.name.clone())
+        } else {
+            source.name.clone()
+        };
+        Ok((
+            Outcome::Fetched {
+                new,
+                total: items.len(),
+            },
+            name,
+        ))
+    }
+
+    fn backoff_after(&self, previous_failures: i64) -> Duration {
+        let doublings = previous_failures.clamp(0, 16) as u32;
+        self.settings
+            .error_backoff
+            .saturating_mul(2u32.saturating_pow(doublings))
+            .min(self.settings.max_error_backoff)
+    }
+}
+
+/// Why one source failed; shown to the operator as is.
+#[derive(Debug, thiserror::Error)]
+enum SourceFailure {
+    #[error("fetch failed: {0}")]
+    Fetch(#[from] FetchError),
+    #[error("{0}")]
+    Parse(#[from] parse::ParseError),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+/// Publication time as a Unix timestamp: the feed's date, or now when it has none. A date more
+/// than a day in the future is a broken clock or a typo; left alone it would pin the item to the
+/// top of every brief until that day.
+fn plausible_time(published: Option<DateTime<Utc>>, now: DateTime<Utc>) -> i64 {
+    match published {
+        Some(time) if time <= now + chrono::Duration::days(1) => time.timestamp(),
+        _ => now.timestamp(),
+    }
+}

@@ -1,0 +1,16 @@
+//! briefbot: news feeds in, short cited topic briefs out, delivered into team messengers.
+//!
+//! Dependencies point one way: `app` → {`schedule`, `delivery`} → {`ingest`, `storage`,
+//! `engine`, `render`} → `model`. `engine` and `render` are pure so they are fast to test and
+//! shared by every platform.
+
+pub mod app;
+pub mod commands;
+pub mod config;
+pub mod delivery;
+pub mod engine;
+pub mod ingest;
+pub mod model;
+pub mod render;
+pub mod schedule;
+pub mod storage;

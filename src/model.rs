@@ -1,0 +1,179 @@
+//! Plain data shared by every layer: what a source, an item, a story and a brief are.
+//! Nothing here does I/O; the engine and the renderers work only with these values.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// One normalised news item, whatever feed format it arrived in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    /// Database id; stable for the item's lifetime and the tie-breaker that keeps output deterministic.
+    pub id: i64,
+    /// Display name of the outlet that published it.
+    pub source_name: String,
+    /// How much the operator trusts this outlet (1.0 = normal).
+    pub source_weight: f64,
+    /// Plain text, no markup, entities decoded.
+    pub title: String,
+    /// Plain text, no markup, entities decoded; may be empty.
+    pub summary: String,
+    /// Absolute canonical link (tracking parameters and fragment removed).
+    pub link: String,
+    /// Published time, else updated time, else when briefbot first saw it.
+    pub published: DateTime<Utc>,
+    /// BCP 47 language tag when the feed says so.
+    pub language: Option<String>,
+}
+
+/// The same news told by one or more outlets, after merging.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Story {
+    pub headline: String,
+    pub summary: String,
+    /// The entity the story is about (bolded at the start of its bullet); may be empty.
+    pub key_entity: String,
+    /// Earliest publication time among the merged items.
+    pub published: DateTime<Utc>,
+    /// Topic ids this story matches, strongest first.
+    pub topics: Vec<String>,
+    /// One per merged item, in the order outlets are credited.
+    pub links: Vec<Link>,
+    /// Ranking score; higher is more important. Not part of the public JSON.
+    #[serde(skip)]
+    pub score: f64,
+    /// Ids of the items merged into this story (for delivery bookkeeping).
+    #[serde(skip)]
+    pub item_ids: Vec<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Link {
+    pub url: String,
+    pub source: String,
+    pub title: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Section {
+    pub topic: String,
+    pub title: String,
+    pub stories: Vec<Story>,
+}
+
+/// A finished brief: what every renderer and every platform adapter consumes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Brief {
+    pub title: String,
+    /// Topic id when the brief was asked for one topic; `None` for the full brief.
+    pub topic: Option<String>,
+    pub as_of: DateTime<Utc>,
+    pub window_start: DateTime<Utc>,
+    pub sections: Vec<Section>,
+    /// Distinct outlets cited across all sections.
+    pub source_count: usize,
+}
+
+impl Brief {
+    pub fn story_count(&self) -> usize {
+        self.sections.iter().map(|s| s.stories.len()).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.story_count() == 0
+    }
+}
+
+/// Where a brief is delivered: a platform, a chat or channel there, and optionally a thread
+/// (a Telegram forum topic or a Discord thread) inside it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Destination {
+    /// `telegram`, `discord`, `webhook` or `console`.
+    pub platform: String,
+    /// The platform's chat or channel id; for webhooks, the URL.
+    pub chat_id: String,
+    pub thread_id: Option<String>,
+}
+
+impl Destination {
+    pub fn new(platform: &str, chat_id: &str, thread_id: Option<&str>) -> Self {
+        Self {
+            platform: platform.to_string(),
+            chat_id: chat_id.to_string(),
+            thread_id: thread_id.map(str::to_string),
+        }
+    }
+
+    /// Reads the operator's form: `console`, `webhook:https://…`, `telegram:CHAT[/THREAD]`,
+    /// `discord:CHANNEL[/THREAD]`.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        if text == "console" {
+            return Ok(Self::new("console", "stdout", None));
+        }
+        let Some((platform, rest)) = text.split_once(':') else {
+            return Err(format!(
+                "cannot read destination {text:?}: use console, webhook:URL, telegram:CHAT_ID[/THREAD_ID] or discord:CHANNEL_ID[/THREAD_ID]"
+            ));
+        };
+        match platform {
+            "webhook" if rest.starts_with("http://") || rest.starts_with("https://") => {
+                Ok(Self::new("webhook", rest, None))
+            }
+            "webhook" => Err(format!(
+                "webhook destination {rest:?} must be an http(s) URL"
+            )),
+            "telegram" | "discord" => {
+                let (chat, thread) = match rest.split_once('/') {
+                    Some((chat, thread)) => (chat, Some(thread)),
+                    None => (rest, None),
+                };
+                let numeric = |s: &str| {
+                    !s.is_empty()
+                        && s.trim_start_matches('-')
+                            .chars()
+                            .all(|c| c.is_ascii_digit())
+                };
+                if !numeric(chat) || thread.is_some_and(|t| !numeric(t)) {
+                    return Err(format!(
+                        "{platform} destination {rest:?} must be numeric ids: CHAT_ID or CHAT_ID/THREAD_ID"
+                    ));
+                }
+                Ok(Self::new(platform, chat, thread))
+            }
+            other => Err(format!(
+                "unknown platform {other:?}: use console, webhook, telegram or discord"
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for Destination {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (&self.platform[..], &self.thread_id) {
+            ("console", _) => write!(f, "console"),
+            (platform, Some(thread)) => write!(f, "{platform}:{}/{thread}", self.chat_id),
+            (platform, None) => write!(f, "{platform}:{}", self.chat_id),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn destinations_round_trip_through_their_text_form() {
+        for text in [
+            "console",
+            "webhook:https://hooks.example/x?y=1",
+            "telegram:-100123/45",
+            "discord:987654321",
+        ] {
+            let parsed = Destination::parse(text).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(parsed.to_string(), text);
+        }
+        assert!(Destination::parse("telegram:abc").is_err());
+        assert!(Destination::parse("webhook:ftp://x").is_err());
+        assert!(Destination::parse("slack:1").is_err());
+    }
+}

@@ -1,0 +1,324 @@
+//! The delivery ledger. A row per (subscription, scheduled time) — the unique key is what makes
+//! two ticks, or two replicas, unable to schedule a brief twice. Workers claim rows with a
+//! lease; a worker that dies leaves its lease to expire and another worker takes the row over.
+
+use std::collections::HashSet;
+use std::fmt;
+
+use sqlx::FromRow;
+
+use super::{Backend, Result, Store};
+use crate::model::Destination;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryStatus {
+    /// Waiting for its time (`not_before`).
+    Pending,
+    /// A worker holds it until its lease runs out.
+    Claimed,
+    Sent,
+    /// Deliberately not sent; the reason says why (nothing new, missed by too long, paused).
+    Skipped,
+    /// Given up; the reason says why.
+    Failed,
+}
+
+impl DeliveryStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Claimed => "claimed",
+            Self::Sent => "sent",
+            Self::Skipped => "skipped",
+            Self::Failed => "failed",
+        }
+    }
+
+    fn parse(text: &str) -> Self {
+        match text {
+            "claimed" => Self::Claimed,
+            "sent" => Self::Sent,
+            "skipped" => Self::Skipped,
+            "failed" => Self::Failed,
+            _ => Self::Pending,
+        }
+    }
+}
+
+impl fmt::Display for DeliveryStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A row a worker now holds.
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct ClaimedDelivery {
+    pub id: i64,
+    pub subscription_id: i64,
+    pub scheduled_at: i64,
+    pub attempts: i64,
+    pub rate_limited: i64,
+}
+
+/// What went out for one delivery.
+#[derive(Debug, Clone, Copy)]
+pub struct SentRecord<'a> {
+    /// `Destination`'s text form, the key of what a destination already has.
+    pub destination_key: &'a str,
+    pub message_ids: &'a [String],
+    pub item_ids: &'a [i64],
+    pub story_count: usize,
+}
+
+/// A ledger row with its subscription, for `briefbot deliveries`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeliveryRecord {
+    pub id: i64,
+    pub destination: String,
+    pub topic: String,
+    pub scheduled_at: i64,
+    pub status: DeliveryStatus,
+    pub attempts: i64,
+    pub message_ids: Option<String>,
+    pub story_count: Option<i64>,
+    pub reason: Option<String>,
+    pub updated_at: i64,
+}
+
+#[derive(FromRow)]
+struct DeliveryRow {
+    id: i64,
+    platform: String,
+    chat_id: String,
+    thread_id: String,
+    topic: String,
+    scheduled_at: i64,
+    status: String,
+    attempts: i64,
+    message_ids: Option<String>,
+    story_count: Option<i64>,
+    reason: Option<String>,
+    updated_at: i64,
+}
+
+impl Store {
+    /// Records that a subscription is due at `scheduled_at`. Returns false when the row already
+    /// existed (another tick or replica got there first).
+    pub async fn schedule_delivery(
+        &self,
+        subscription_id: i64,
+        scheduled_at: i64,
+        status: DeliveryStatus,
+        reason: Option<&str>,
+        now: i64,
+    ) -> Result<bool> {
+        let result = sqlx::query(
+            "INSERT INTO deliveries (subscription_id, scheduled_at, status, not_before, reason, updated_at) \
+             VALUES ($1, $2, $3, $2, $4, $5) ON CONFLICT (subscription_id, scheduled_at) DO NOTHING",
+        )
+        .bind(subscription_id)
+        .bind(scheduled_at)
+        .bind(status.as_str())
+        .bind(reason)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    /// Claims up to `limit` rows that are due, or whose holder's lease ran out. On PostgreSQL
+    /// `FOR UPDATE SKIP LOCKED` lets concurrent replicas take disjoint rows; SQLite has one
+    /// writer, which makes the same statement atomic.
+    pub async fn claim_deliveries(
+        &self,
+        worker: &str,
+        now: i64,
+        lease_secs: i64,
+        limit: i64,
+    ) -> Result<Vec<ClaimedDelivery>> {
+        let lock = match self.backend {
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
+        let sql = format!(
+            "UPDATE deliveries SET status = 'claimed', claimed_by = $1, lease_until = $2, attempts = attempts + 1, updated_at = $3 \
+             WHERE id IN (SELECT id FROM deliveries WHERE (status = 'pending' AND not_before <= $3) \
+             OR (status = 'claimed' AND lease_until < $3) ORDER BY not_before, id LIMIT $4{lock}) \
+             RETURNING id, subscription_id, scheduled_at, attempts, rate_limited"
+        );
+        let mut claimed = sqlx::query_as::<_, ClaimedDelivery>(sqlx::AssertSqlSafe(sql))
+            .bind(worker)
+            .bind(now + lease_secs)
+            .bind(now)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        claimed.sort_by_key(|d| (d.scheduled_at, d.id));
+        Ok(claimed)
+    }
+
+    /// Extends a lease while a slow send is still going.
+    pub async fn renew_lease(&self, id: i64, worker: &str, lease_until: i64) -> Result<bool> {
+        let result = sqlx::query("UPDATE deliveries SET lease_until = $1 WHERE id = $2 AND claimed_by = $3 AND status = 'claimed'")
+            .bind(lease_until)
+            .bind(id)
+            .bind(worker)
+            .execute(&self.pool)
+            .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    /// Sent: the platform's message ids and the items delivered are recorded together, so the
+    /// next brief to this destination knows what it already has.
+    pub async fn mark_sent(&self, delivery: &ClaimedDelivery, sent: &SentRecord<'_>, now: i64) -> Result<()> {
+        let mut transaction = self.pool.begin().await?;
+        sqlx::query(
+            "UPDATE deliveries SET status = 'sent', message_ids = $1, story_count = $2, reason = NULL, \
+             claimed_by = NULL, lease_until = NULL, updated_at = $3 WHERE id = $4",
+        )
+        .bind(sent.message_ids.join(","))
+        .bind(sent.story_count as i64)
+        .bind(now)
+        .bind(delivery.id)
+        .execute(&mut *transaction)
+        .await?;
+        sqlx::query(
+            "UPDATE subscriptions SET last_delivered_at = $1 WHERE id = $2 AND (last_delivered_at IS NULL OR last_delivered_at < $1)",
+        )
+        .bind(delivery.scheduled_at)
+        .bind(delivery.subscription_id)
+        .execute(&mut *transaction)
+        .await?;
+        for item_id in sent.item_ids {
+            sqlx::query("INSERT INTO delivered_items (destination, item_id, delivered_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+                .bind(sent.destination_key)
+                .bind(item_id)
+                .bind(now)
+                .execute(&mut *transaction)
+                .await?;
+        }
+        transaction.commit().await?;
+        Ok(())
+    }
+
+    /// Back to pending, to be tried at `not_before` (rate limit, transient error, moved chat).
+    pub async fn retry_delivery(
+        &self,
+        id: i64,
+        not_before: i64,
+        reason: &str,
+        now: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE deliveries SET status = 'pending', not_before = $1, reason = $2, claimed_by = NULL, \
+             lease_until = NULL, updated_at = $3 WHERE id = $4",
+        )
+        .bind(not_before)
+        .bind(reason)
+        .bind(now)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// A rate limit is not the delivery's fault: the attempt is not counted, and the row is
+    /// marked so the grace period never drops it.
+    pub async fn mark_rate_limited(&self, id: i64) -> Result<()> {
+        sqlx::query("UPDATE deliveries SET attempts = attempts - 1, rate_limited = 1 WHERE id = $1 AND attempts > 0")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Skipped or failed for good, with the reason `briefbot deliveries` shows.
+    pub async fn finish_delivery(
+        &self,
+        id: i64,
+        status: DeliveryStatus,
+        reason: &str,
+        now: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE deliveries SET status = $1, reason = $2, claimed_by = NULL, lease_until = NULL, updated_at = $3 WHERE id = $4",
+        )
+        .bind(status.as_str())
+        .bind(reason)
+        .bind(now)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Hands back rows a worker holds (graceful shutdown, or a SQLite process restarting,
+    /// which is the only process that could have held them).
+    pub async fn release_claims(&self, worker: Option<&str>, now: i64) -> Result<u64> {
+        let result = sqlx::query(
+            "UPDATE deliveries SET status = 'pending', claimed_by = NULL, lease_until = NULL, attempts = attempts - 1, updated_at = $1 \
+             WHERE status = 'claimed' AND ($2 = '' OR claimed_by = $2)",
+        )
+        .bind(now)
+        .bind(worker.unwrap_or(""))
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected())
+    }
+
+    /// Which of these items a destination already received.
+    pub async fn delivered_item_ids(
+        &self,
+        destination_key: &str,
+        since: i64,
+    ) -> Result<HashSet<i64>> {
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT item_id FROM delivered_items WHERE destination = $1 AND delivered_at >= $2",
+        )
+        .bind(destination_key)
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(ids.into_iter().collect())
+    }
+
+    /// Recent ledger rows, newest first; for one destination when given (without a thread, the
+    /// whole chat, threads included).
+    pub async fn deliveries(
+        &self,
+        destination: Option<&Destination>,
+        limit: i64,
+    ) -> Result<Vec<DeliveryRecord>> {
+        let rows = sqlx::query_as::<_, DeliveryRow>(
+            "SELECT d.id, s.platform, s.chat_id, s.thread_id, s.topic, d.scheduled_at, d.status, d.attempts, \
+             d.message_ids, d.story_count, d.reason, d.updated_at FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id \
+             WHERE ($1 = '' OR (s.platform = $1 AND s.chat_id = $2 AND ($3 = '*' OR s.thread_id = $3))) \
+             ORDER BY d.scheduled_at DESC, d.id DESC LIMIT $4",
+        )
+        .bind(destination.map(|d| d.platform.as_str()).unwrap_or(""))
+        .bind(destination.map(|d| d.chat_id.as_str()).unwrap_or(""))
+        .bind(destination.and_then(|d| d.thread_id.as_deref()).unwrap_or("*"))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| {
+                let thread = (!row.thread_id.is_empty()).then_some(row.thread_id.as_str());
+                DeliveryRecord {
+                    id: row.id,
+                    destination: Destination::new(&row.platform, &row.chat_id, thread).to_string(),
+                    topic: row.topic,
+                    scheduled_at: row.scheduled_at,
+                    status: DeliveryStatus::parse(&row.status),
+                    attempts: row.attempts,
+                    message_ids: row.message_ids,
+                    story_count: row.story_count,
+                    reason: row.reason,
+                    updated_at: row.updated_at,
+                }
+            })
+            .collect())
+    }
+}

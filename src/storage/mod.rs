@@ -1,0 +1,178 @@
+//! Storage: one `Store` over SQLite (embedded, the default) or PostgreSQL (several replicas),
+//! chosen by the URL's scheme.
+//!
+//! Both backends run the same SQL through sqlx's `Any` driver. That driver has no date or
+//! boolean types, so times are Unix epoch seconds and flags are integers; in exchange every
+//! query exists once and the two backends cannot drift apart. Each backend keeps its own
+//! migrations folder for the few DDL differences (AUTOINCREMENT vs BIGSERIAL).
+
+mod deliveries;
+mod items;
+mod sources;
+mod subscriptions;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+
+pub use deliveries::{ClaimedDelivery, DeliveryRecord, DeliveryStatus, SentRecord};
+pub use items::NewItem;
+pub use sources::SourceRecord;
+pub use subscriptions::{NewSubscription, Subscription};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    /// The URL is neither sqlite:// nor postgres(ql)://.
+    #[error("unsupported database URL {url:?}: use sqlite://FILE or postgres://USER@HOST/DB")]
+    UnsupportedUrl { url: String },
+    /// Could not open or create the database.
+    #[error("cannot open database {url}: {source}")]
+    Connect { url: String, source: sqlx::Error },
+    /// A migration failed; the database is left at the last good version.
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A query failed.
+    #[error("database error: {0}")]
+    Query(#[from] sqlx::Error),
+}
+
+pub type Result<T, E = StorageError> = std::result::Result<T, E>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Store {
+    /// Opens (creating a SQLite file if needed) and migrates the database.
+    pub async fn open(url: &str) -> Result<Self> {
+        let store = Self::connect(url).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Opens without migrating (for `briefbot migrate` and callers that migrate explicitly).
+    pub async fn connect(url: &str) -> Result<Self> {
+        sqlx::any::install_default_drivers();
+        let (backend, url_to_open) = backend_of(url)?;
+        let connect_error = |source| StorageError::Connect {
+            url: redact(url),
+            source,
+        };
+        let options = AnyConnectOptions::from_str(&url_to_open).map_err(connect_error)?;
+        let pool_options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30));
+        let pool = match backend {
+            // One writer at a time is SQLite's nature; WAL lets readers proceed meanwhile and
+            // busy_timeout turns a momentary lock into a short wait instead of an error.
+            Backend::Sqlite => pool_options
+                .max_connections(4)
+                .after_connect(|connection, _| {
+                    Box::pin(async move {
+                        connection.execute("PRAGMA journal_mode = WAL").await?;
+                        connection.execute("PRAGMA busy_timeout = 10000").await?;
+                        connection.execute("PRAGMA foreign_keys = ON").await?;
+                        Ok(())
+                    })
+                })
+                .connect_with(options)
+                .await
+                .map_err(connect_error)?,
+            Backend::Postgres => pool_options
+                .max_connections(8)
+                .connect_with(options)
+                .await
+                .map_err(connect_error)?,
+        };
+        Ok(Self { pool, backend })
+    }
+
+    pub async fn migrate(&self) -> Result<()> {
+        match self.backend {
+            Backend::Sqlite => {
+                sqlx::migrate!("./migrations/sqlite")
+                    .run(&self.pool)
+                    .await?
+            }
+            Backend::Postgres => {
+                sqlx::migrate!("./migrations/postgres")
+                    .run(&self.pool)
+                    .await?
+            }
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Which backend a URL names, and the URL sqlx should open (SQLite files are created on first
+/// use, which sqlx only does when asked with `mode=rwc`).
+fn backend_of(url: &str) -> Result<(Backend, String)> {
+    let trimmed = url.trim();
+    if trimmed.starts_with("postgres://") || trimmed.starts_with("postgresql://") {
+        return Ok((Backend::Postgres, trimmed.to_string()));
+    }
+    if let Some(rest) = trimmed.strip_prefix("sqlite:") {
+        if rest.contains(":memory:") || rest.contains("mode=") {
+            return Ok((Backend::Sqlite, trimmed.to_string()));
+        }
+        let separator = if rest.contains('?') { '&' } else { '?' };
+        return Ok((Backend::Sqlite, format!("{trimmed}{separator}mode=rwc")));
+    }
+    Err(StorageError::UnsupportedUrl { url: redact(url) })
+}
+
+/// Hides a password in a database URL before it reaches a message or a log.
+pub fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_choose_the_backend() {
+        assert_eq!(
+            backend_of("sqlite://briefbot.db").ok(),
+            Some((Backend::Sqlite, "sqlite://briefbot.db?mode=rwc".into()))
+        );
+        assert_eq!(
+            backend_of("sqlite::memory:").ok().map(|b| b.0),
+            Some(Backend::Sqlite)
+        );
+        assert_eq!(
+            backend_of("postgres://u@h/db").ok().map(|b| b.0),
+            Some(Backend::Postgres)
+        );
+        assert!(matches!(
+            backend_of("mysql://x"),
+            Err(StorageError::UnsupportedUrl { .. })
+        ));
+        assert_eq!(
+            redact("postgres://user:secret@host/db"),
+            "postgres://user:***@host/db"
+        );
+    }
+}

@@ -1,0 +1,125 @@
+//! Feed sources and their fetch health: validators for conditional GET, the last error, and
+//! when a failing source may be tried again.
+
+use sqlx::FromRow;
+
+use super::{Result, Store};
+
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct SourceRecord {
+    pub id: i64,
+    pub url: String,
+    pub name: String,
+    pub weight: f64,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub last_fetch_at: Option<i64>,
+    pub last_success_at: Option<i64>,
+    pub last_error: Option<String>,
+    pub consecutive_failures: i64,
+    pub next_attempt_at: i64,
+    pub item_count: i64,
+}
+
+const SELECT_SOURCES: &str = "SELECT s.id, s.url, s.name, s.weight, s.etag, s.last_modified, s.last_fetch_at, \
+     s.last_success_at, s.last_error, s.consecutive_failures, s.next_attempt_at, \
+     (SELECT COUNT(*) FROM items i WHERE i.source_id = s.id) AS item_count FROM sources s";
+
+impl Store {
+    /// Registers a source (or refreshes its configured name and weight) and returns it.
+    /// `name` None keeps whatever name the source already has (often the feed's own title).
+    pub async fn upsert_source(
+        &self,
+        url: &str,
+        name: Option<&str>,
+        weight: f64,
+    ) -> Result<SourceRecord> {
+        sqlx::query(
+            "INSERT INTO sources (url, name, weight) VALUES ($1, $2, $3) \
+             ON CONFLICT (url) DO UPDATE SET name = CASE WHEN $4 = 1 THEN excluded.name ELSE sources.name END, \
+             weight = excluded.weight",
+        )
+        .bind(url)
+        .bind(name.unwrap_or(url))
+        .bind(weight)
+        .bind(i64::from(name.is_some()))
+        .execute(&self.pool)
+        .await?;
+        let record = sqlx::query_as::<_, SourceRecord>(sqlx::AssertSqlSafe(format!(
+            "{SELECT_SOURCES} WHERE s.url = $1"
+        )))
+        .bind(url)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(record)
+    }
+
+    pub async fn sources(&self) -> Result<Vec<SourceRecord>> {
+        let records = sqlx::query_as::<_, SourceRecord>(sqlx::AssertSqlSafe(format!(
+            "{SELECT_SOURCES} ORDER BY s.name, s.id"
+        )))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(records)
+    }
+
+    /// A fetch that returned a feed: new validators, the error and backoff cleared, and the
+    /// feed's own title adopted when the operator gave the source no name.
+    pub async fn record_fetch_success(
+        &self,
+        source_id: i64,
+        etag: Option<&str>,
+        last_modified: Option<&str>,
+        feed_title: Option<&str>,
+        now: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE sources SET etag = $1, last_modified = $2, last_fetch_at = $3, last_success_at = $3, \
+             last_error = NULL, consecutive_failures = 0, next_attempt_at = 0, \
+             name = CASE WHEN name = url AND $4 <> '' THEN $4 ELSE name END WHERE id = $5",
+        )
+        .bind(etag)
+        .bind(last_modified)
+        .bind(now)
+        .bind(feed_title.unwrap_or(""))
+        .bind(source_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// 304 Not Modified: healthy, nothing new.
+    pub async fn record_not_modified(&self, source_id: i64, now: i64) -> Result<()> {
+        sqlx::query(
+            "UPDATE sources SET last_fetch_at = $1, last_success_at = $1, last_error = NULL, \
+             consecutive_failures = 0, next_attempt_at = 0 WHERE id = $2",
+        )
+        .bind(now)
+        .bind(source_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// A failed fetch: the error kept for `briefbot sources`, and a time before which the
+    /// source is not tried again.
+    pub async fn record_fetch_failure(
+        &self,
+        source_id: i64,
+        error: &str,
+        now: i64,
+        next_attempt_at: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE sources SET last_fetch_at = $1, last_error = $2, \
+             consecutive_failures = consecutive_failures + 1, next_attempt_at = $3 WHERE id = $4",
+        )
+        .bind(now)
+        .bind(error)
+        .bind(next_attempt_at)
+        .bind(source_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,283 @@
+//! Subscriptions: which destination gets which topic, when, in which time zone.
+
+use sqlx::FromRow;
+
+use super::{Result, Store};
+use crate::model::Destination;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Subscription {
+    pub id: i64,
+    pub destination: Destination,
+    /// A topic id, or `all`.
+    pub topic: String,
+    /// Canonical schedule text (see `schedule::spec::Schedule`).
+    pub schedule: String,
+    /// IANA time zone name.
+    pub timezone: String,
+    pub paused: bool,
+    pub paused_reason: Option<String>,
+    pub skip_if_empty: bool,
+    /// Longest window a brief covers, however long since the last delivery.
+    pub max_window_secs: i64,
+    pub next_run_at: i64,
+    pub last_delivered_at: Option<i64>,
+    pub created_at: i64,
+}
+
+/// What a `subscribe` command stores.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewSubscription {
+    pub destination: Destination,
+    pub topic: String,
+    pub schedule: String,
+    pub timezone: String,
+    pub skip_if_empty: bool,
+    pub max_window_secs: i64,
+    pub next_run_at: i64,
+}
+
+#[derive(FromRow)]
+struct SubscriptionRow {
+    id: i64,
+    platform: String,
+    chat_id: String,
+    thread_id: String,
+    topic: String,
+    schedule: String,
+    timezone: String,
+    paused: i64,
+    paused_reason: Option<String>,
+    skip_if_empty: i64,
+    max_window_secs: i64,
+    next_run_at: i64,
+    last_delivered_at: Option<i64>,
+    created_at: i64,
+}
+
+impl From<SubscriptionRow> for Subscription {
+    fn from(row: SubscriptionRow) -> Self {
+        let thread = (!row.thread_id.is_empty()).then_some(row.thread_id.as_str());
+        Self {
+            id: row.id,
+            destination: Destination::new(&row.platform, &row.chat_id, thread),
+            topic: row.topic,
+            schedule: row.schedule,
+            timezone: row.timezone,
+            paused: row.paused != 0,
+            paused_reason: row.paused_reason,
+            skip_if_empty: row.skip_if_empty != 0,
+            max_window_secs: row.max_window_secs,
+            next_run_at: row.next_run_at,
+            last_delivered_at: row.last_delivered_at,
+            created_at: row.created_at,
+        }
+    }
+}
+
+const SELECT: &str = "SELECT id, platform, chat_id, thread_id, topic, schedule, timezone, paused, paused_reason, \
+     skip_if_empty, max_window_secs, next_run_at, last_delivered_at, created_at FROM subscriptions";
+
+fn thread(destination: &Destination) -> &str {
+    destination.thread_id.as_deref().unwrap_or("")
+}
+
+impl Store {
+    /// Creates a subscription, or replaces the schedule of the same destination and topic
+    /// (and resumes it): subscribing twice never makes two.
+    pub async fn upsert_subscription(
+        &self,
+        new: &NewSubscription,
+        now: i64,
+    ) -> Result<Subscription> {
+        sqlx::query(
+            "INSERT INTO subscriptions (platform, chat_id, thread_id, topic, schedule, timezone, skip_if_empty, \
+             max_window_secs, next_run_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+             ON CONFLICT (platform, chat_id, thread_id, topic) DO UPDATE SET schedule = excluded.schedule, \
+             timezone = excluded.timezone, skip_if_empty = excluded.skip_if_empty, \
+             max_window_secs = excluded.max_window_secs, next_run_at = excluded.next_run_at, paused = 0, paused_reason = NULL",
+        )
+        .bind(&new.destination.platform)
+        .bind(&new.destination.chat_id)
+        .bind(thread(&new.destination))
+        .bind(&new.topic)
+        .bind(&new.schedule)
+        .bind(&new.timezone)
+        .bind(i64::from(new.skip_if_empty))
+        .bind(new.max_window_secs)
+        .bind(new.next_run_at)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        let row = sqlx::query_as::<_, SubscriptionRow>(sqlx::AssertSqlSafe(format!(
+            "{SELECT} WHERE platform = $1 AND chat_id = $2 AND thread_id = $3 AND topic = $4"
+        )))
+        .bind(&new.destination.platform)
+        .bind(&new.destination.chat_id)
+        .bind(thread(&new.destination))
+        .bind(&new.topic)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.into())
+    }
+
+    /// Removes a destination's subscription to `topic`, or all of them when `topic` is None.
+    pub async fn delete_subscriptions(
+        &self,
+        destination: &Destination,
+        topic: Option<&str>,
+    ) -> Result<u64> {
+        let result = sqlx::query(
+            "DELETE FROM subscriptions WHERE platform = $1 AND chat_id = $2 AND thread_id = $3 AND ($4 = '' OR topic = $4)",
+        )
+        .bind(&destination.platform)
+        .bind(&destination.chat_id)
+        .bind(thread(destination))
+        .bind(topic.unwrap_or(""))
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected())
+    }
+
+    pub async fn subscriptions_for(&self, destination: &Destination) -> Result<Vec<Subscription>> {
+        let rows = sqlx::query_as::<_, SubscriptionRow>(sqlx::AssertSqlSafe(format!(
+            "{SELECT} WHERE platform = $1 AND chat_id = $2 AND thread_id = $3 ORDER BY topic"
+        )))
+        .bind(&destination.platform)
+        .bind(&destination.chat_id)
+        .bind(thread(destination))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(Subscription::from).collect())
+    }
+
+    /// Every subscription in a chat or channel, whatever thread (for "the bot was removed").
+    pub async fn subscriptions_in_chat(
+        &self,
+        platform: &str,
+        chat_id: &str,
+    ) -> Result<Vec<Subscription>> {
+        let rows = sqlx::query_as::<_, SubscriptionRow>(sqlx::AssertSqlSafe(format!(
+            "{SELECT} WHERE platform = $1 AND chat_id = $2 ORDER BY thread_id, topic"
+        )))
+        .bind(platform)
+        .bind(chat_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(Subscription::from).collect())
+    }
+
+    pub async fn all_subscriptions(&self) -> Result<Vec<Subscription>> {
+        let rows = sqlx::query_as::<_, SubscriptionRow>(sqlx::AssertSqlSafe(format!(
+            "{SELECT} ORDER BY platform, chat_id, thread_id, topic"
+        )))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(Subscription::from).collect())
+    }
+
+    pub async fn subscription(&self, id: i64) -> Result<Option<Subscription>> {
+        let row = sqlx::query_as::<_, SubscriptionRow>(sqlx::AssertSqlSafe(format!(
+            "{SELECT} WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(Subscription::from))
+    }
+
+    /// Active subscriptions whose next run has come.
+    pub async fn due_subscriptions(&self, now: i64, limit: i64) -> Result<Vec<Subscription>> {
+        let rows = sqlx::query_as::<_, SubscriptionRow>(sqlx::AssertSqlSafe(format!(
+            "{SELECT} WHERE paused = 0 AND next_run_at <= $1 ORDER BY next_run_at, id LIMIT $2"
+        )))
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(Subscription::from).collect())
+    }
+
+    /// Moves a subscription's next run forward, only if nobody else did first (several
+    /// schedulers may look at the same row; the loser's update changes nothing).
+    pub async fn advance_subscription(&self, id: i64, from: i64, to: i64) -> Result<bool> {
+        let result = sqlx::query(
+            "UPDATE subscriptions SET next_run_at = $1 WHERE id = $2 AND next_run_at = $3",
+        )
+        .bind(to)
+        .bind(id)
+        .bind(from)
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    /// Pauses (with a reason shown to admins) or resumes every subscription of a destination.
+    /// Resuming sets the next run, since the schedule kept running while paused.
+    pub async fn set_destination_paused(
+        &self,
+        destination: &Destination,
+        paused: bool,
+        reason: Option<&str>,
+    ) -> Result<u64> {
+        let result = sqlx::query(
+            "UPDATE subscriptions SET paused = $1, paused_reason = $2 WHERE platform = $3 AND chat_id = $4 AND thread_id = $5",
+        )
+        .bind(i64::from(paused))
+        .bind(reason)
+        .bind(&destination.platform)
+        .bind(&destination.chat_id)
+        .bind(thread(destination))
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected())
+    }
+
+    /// Pauses every subscription in a chat, all threads included (blocked, kicked, deleted).
+    pub async fn pause_chat(&self, platform: &str, chat_id: &str, reason: &str) -> Result<u64> {
+        let result = sqlx::query("UPDATE subscriptions SET paused = 1, paused_reason = $1 WHERE platform = $2 AND chat_id = $3")
+            .bind(reason)
+            .bind(platform)
+            .bind(chat_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(result.rows_affected())
+    }
+
+    pub async fn set_next_run(&self, id: i64, next_run_at: i64) -> Result<()> {
+        sqlx::query("UPDATE subscriptions SET next_run_at = $1 WHERE id = $2")
+            .bind(next_run_at)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// A chat got a new id (Telegram group → supergroup): its subscriptions follow it. Where the
+    /// new chat already has the same topic, the old subscription is dropped instead.
+    pub async fn move_chat(
+        &self,
+        platform: &str,
+        old_chat_id: &str,
+        new_chat_id: &str,
+    ) -> Result<()> {
+        let mut transaction = self.pool.begin().await?;
+        sqlx::query(
+            "DELETE FROM subscriptions WHERE platform = $1 AND chat_id = $2 AND EXISTS (SELECT 1 FROM subscriptions n \
+             WHERE n.platform = $1 AND n.chat_id = $3 AND n.thread_id = subscriptions.thread_id AND n.topic = subscriptions.topic)",
+        )
+        .bind(platform)
+        .bind(old_chat_id)
+        .bind(new_chat_id)
+        .execute(&mut *transaction)
+        .await?;
+        sqlx::query("UPDATE subscriptions SET chat_id = $1 WHERE platform = $2 AND chat_id = $3")
+            .bind(new_chat_id)
+            .bind(platform)
+            .bind(old_chat_id)
+            .execute(&mut *transaction)
+            .await?;
+        transaction.commit().await?;
+        Ok(())
+    }
+}

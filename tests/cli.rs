@@ -1,0 +1,273 @@
+//! The `briefbot` binary as a user runs it, on the bundled demo and a throwaway database.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+const AS_OF: &str = "2026-03-02T07:00:00Z";
+
+struct Sandbox {
+    dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    fn database(&self) -> String {
+        format!("sqlite://{}", self.dir.path().join("brief.db").display())
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn briefbot(&self, config: &Path) -> Command {
+        let mut command = Command::cargo_bin("briefbot").expect("binary");
+        command
+            .env_remove("BRIEFBOT_DATABASE_URL")
+            .env_remove("BRIEFBOT_CONFIG")
+            .arg("--config")
+            .arg(config)
+            .arg("--database")
+            .arg(self.database());
+        command
+    }
+}
+
+fn demo_config() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("config/demo.toml")
+}
+
+fn json_brief(sandbox: &Sandbox, topic: Option<&str>) -> Value {
+    let mut command = sandbox.briefbot(&demo_config());
+    command.arg("brief");
+    if let Some(topic) = topic {
+        command.arg(topic);
+    }
+    let output = command
+        .args(["--at", AS_OF, "--format", "json"])
+        .output()
+        .expect("run");
+    assert!(
+        output.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("brief JSON")
+}
+
+fn stories(brief: &Value) -> Vec<&Value> {
+    brief["sections"]
+        .as_array()
+        .expect("sections")
+        .iter()
+        .flat_map(|s| s["stories"].as_array().expect("stories"))
+        .collect()
+}
+
+#[test]
+fn chips_brief_on_a_fresh_database_ingests_the_demo_and_holds_only_chip_stories() {
+    let sandbox = Sandbox::new();
+    let brief = json_brief(&sandbox, Some("hardware"));
+    assert_eq!(brief["topic"], "chips", "an alias resolves to its topic");
+    assert_eq!(brief["as_of"], AS_OF);
+    assert_eq!(brief["window_start"], "2026-03-01T07:00:00Z");
+    let sections = brief["sections"].as_array().expect("sections");
+    assert_eq!(sections.len(), 1);
+    assert_eq!(sections[0]["topic"], "chips");
+    let chip_stories = stories(&brief);
+    assert!(chip_stories.len() >= 3, "{brief:#}");
+    for story in &chip_stories {
+        let topics: Vec<&str> = story["topics"]
+            .as_array()
+            .expect("topics")
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        assert!(topics.contains(&"chips"), "{story:#}");
+        let text = format!("{} {}", story["headline"], story["summary"]).to_lowercase();
+        for trap in ["tortilla", "casino", "footballer", "oven"] {
+            assert!(
+                !text.contains(trap),
+                "off-topic story in the chips brief: {story:#}"
+            );
+        }
+    }
+    let merged = chip_stories.iter().find(|story| {
+        let sources: HashSet<&str> = story["links"]
+            .as_array()
+            .expect("links")
+            .iter()
+            .filter_map(|l| l["source"].as_str())
+            .collect();
+        sources.len() >= 2
+    });
+    assert!(
+        merged.is_some(),
+        "one story's coverage from several outlets is merged: {brief:#}"
+    );
+    for story in &chip_stories {
+        for link in story["links"].as_array().expect("links") {
+            let url = link["url"].as_str().expect("url");
+            assert!(
+                url.starts_with("https://") && !url.contains("utm_") && !url.contains('#'),
+                "{url}"
+            );
+        }
+    }
+}
+
+#[test]
+fn full_brief_places_each_story_once_and_is_deterministic() {
+    let sandbox = Sandbox::new();
+    let first = json_brief(&sandbox, None);
+    let second = json_brief(&sandbox, None);
+    assert_eq!(first, second, "same items and --at give the same brief");
+    assert!(first["topic"].is_null());
+    let all = stories(&first);
+    let mut seen = HashSet::new();
+    for story in &all {
+        for link in story["links"].as_array().expect("links") {
+            assert!(
+                seen.insert(link["url"].as_str().expect("url").to_string()),
+                "an item appears twice: {link}"
+            );
+        }
+    }
+    let section_topics: Vec<&str> = first["sections"]
+        .as_array()
+        .expect("sections")
+        .iter()
+        .filter_map(|s| s["topic"].as_str())
+        .collect();
+    assert!(section_topics.len() >= 3, "{section_topics:?}");
+    assert!(first["source_count"].as_u64().unwrap_or(0) >= 4);
+}
+
+#[test]
+fn unknown_topic_exits_2_and_lists_the_topics() {
+    let sandbox = Sandbox::new();
+    let output = sandbox
+        .briefbot(&demo_config())
+        .args(["brief", "potato"])
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("unknown topic \"potato\""), "{stderr}");
+    for topic in ["models", "chips", "policy", "markets"] {
+        assert!(stderr.contains(topic), "{stderr}");
+    }
+}
+
+#[test]
+fn ingesting_twice_stores_nothing_new_and_a_broken_feed_does_not_stop_the_rest() {
+    let sandbox = Sandbox::new();
+    let broken = sandbox.path("broken.xml");
+    std::fs::write(&broken, "<rss><channel><item><title>cut off").expect("write");
+    let good = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/demo/circuit-ledger.xml");
+    let run = || {
+        sandbox
+            .briefbot(&demo_config())
+            .arg("ingest")
+            .arg("--feed")
+            .arg(&broken)
+            .arg("--feed")
+            .arg(format!("file://{}", good.display()))
+            .output()
+            .expect("run")
+    };
+    let first = run();
+    let stdout = String::from_utf8_lossy(&first.stdout);
+    assert!(first.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("error") && stdout.contains("broken.xml"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("11 new of 11 items"), "{stdout}");
+    let second = run();
+    let stdout = String::from_utf8_lossy(&second.stdout);
+    assert!(stdout.contains("0 new of 11 items"), "{stdout}");
+}
+
+#[test]
+fn markdown_and_text_render_the_demo() {
+    let sandbox = Sandbox::new();
+    for format in ["markdown", "text"] {
+        let output = sandbox
+            .briefbot(&demo_config())
+            .args(["brief", "--at", AS_OF, "--format", format])
+            .output()
+            .expect("run");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "{format}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(stdout.contains("AI Morning Brief"), "{stdout}");
+        assert!(stdout.contains("Chips & Hardware"), "{stdout}");
+        assert!(!stdout.contains("<script"), "{stdout}");
+    }
+}
+
+#[test]
+fn bad_config_names_file_line_and_key() {
+    let sandbox = Sandbox::new();
+    let config = sandbox.path("bad.toml");
+    std::fs::write(&config, "[brief]\ntitle = \"x\"\nstories_per_sectoin = 3\n").expect("write");
+    let output = sandbox
+        .briefbot(&config)
+        .arg("check")
+        .output()
+        .expect("run");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("bad.toml")
+            && stderr.contains("line 3")
+            && stderr.contains("stories_per_sectoin"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn check_topics_and_opml_export() {
+    let sandbox = Sandbox::new();
+    let check = sandbox
+        .briefbot(&demo_config())
+        .arg("check")
+        .output()
+        .expect("run");
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let topics = sandbox
+        .briefbot(&demo_config())
+        .arg("topics")
+        .output()
+        .expect("run");
+    let listing = String::from_utf8_lossy(&topics.stdout);
+    assert!(
+        listing.contains("chips") && listing.contains("semiconductors"),
+        "{listing}"
+    );
+    let export = sandbox
+        .briefbot(&demo_config())
+        .args(["sources", "export"])
+        .output()
+        .expect("run");
+    let opml = String::from_utf8_lossy(&export.stdout);
+    assert!(
+        opml.contains("<opml") && opml.matches("xmlUrl").count() == 6,
+        "{opml}"
+    );
+}

@@ -1,0 +1,57 @@
+//! Shared test support: databases on both backends.
+#![allow(dead_code)]
+
+use briefbot::storage::Store;
+
+/// Where the local PostgreSQL server is (trust auth); override with BRIEFBOT_TEST_POSTGRES.
+fn postgres_admin_url() -> String {
+    std::env::var("BRIEFBOT_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// A database on each reachable backend: a SQLite file in a fresh temp dir, and a fresh
+/// PostgreSQL database when a server answers. A missing server is said out loud, not hidden.
+pub async fn stores(test: &str) -> Vec<(String, Store, Option<tempfile::TempDir>)> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sqlite_url = format!("sqlite://{}", dir.path().join("test.db").display());
+    let sqlite = Store::open(&sqlite_url).await.expect("open sqlite");
+    let mut stores = vec![("sqlite".to_string(), sqlite, Some(dir))];
+    match fresh_postgres(test).await {
+        Some(url) => stores.push((
+            "postgres".to_string(),
+            Store::open(&url).await.expect("open postgres"),
+            None,
+        )),
+        None => eprintln!(
+            "skipped PostgreSQL for {test}: no server reachable at {}",
+            postgres_admin_url()
+        ),
+    }
+    stores
+}
+
+/// Creates an empty database for one test and returns its URL, or None when no server answers.
+pub async fn fresh_postgres(test: &str) -> Option<String> {
+    use sqlx::Connection;
+    let admin = postgres_admin_url();
+    let mut connection = sqlx::PgConnection::connect(&admin).await.ok()?;
+    let unique = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let name = format!(
+        "briefbot_{}_{}_{}",
+        test.replace(|c: char| !c.is_ascii_alphanumeric(), "_"),
+        std::process::id(),
+        unique % 1_000_000_000
+    );
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut connection)
+        .await
+        .expect("create test database");
+    let base = admin
+        .rsplit_once('/')
+        .map(|(b, _)| b.to_string())
+        .unwrap_or(admin);
+    Some(format!("{base}/{name}"))
+}
