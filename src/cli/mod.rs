@@ -4,7 +4,9 @@
 mod brief;
 mod check;
 mod ingest;
+mod run;
 mod sources;
+mod subscriptions;
 mod topics;
 
 use std::path::PathBuf;
@@ -51,6 +53,18 @@ pub enum Command {
     },
     /// Validate the configuration and exit.
     Check,
+    /// Apply database migrations and exit (other commands apply them on start too).
+    Migrate,
+    /// Run the bot: ingest on an interval, deliver scheduled briefs, answer commands.
+    Run(run::RunArgs),
+    /// Subscribe a destination to a topic on a schedule.
+    Subscribe(subscriptions::SubscribeArgs),
+    /// Remove a destination's subscription to a topic (or `all`).
+    Unsubscribe(subscriptions::UnsubscribeArgs),
+    /// List subscriptions.
+    Subscriptions(subscriptions::ListArgs),
+    /// Recent deliveries with their status and the reason when a brief did not go out.
+    Deliveries(subscriptions::ListArgs),
 }
 
 /// An error the user caused and can fix; exits with status 2 like a usage error.
@@ -78,6 +92,18 @@ pub async fn run(args: Cli) -> anyhow::Result<ExitCode> {
             brief::run(&open(config).await?, &brief_args, &request).await
         }
         Command::Sources { action } => sources::run(&open(config).await?, action.as_ref()).await,
+        Command::Migrate => {
+            let url = briefbot::storage::redact(&config.database.url);
+            let store = briefbot::storage::Store::connect(&config.database.url).await?;
+            store.migrate().await.with_context(|| format!("migrating {url}"))?;
+            println!("{url}: migrations applied");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Run(run_args) => run::run(open(config).await?, &run_args).await,
+        Command::Subscribe(sub_args) => subscriptions::subscribe(&open(config).await?, &sub_args).await,
+        Command::Unsubscribe(unsub_args) => subscriptions::unsubscribe(&open(config).await?, &unsub_args).await,
+        Command::Subscriptions(list_args) => subscriptions::list(&open(config).await?, &list_args).await,
+        Command::Deliveries(list_args) => subscriptions::deliveries(&open(config).await?, &list_args).await,
     }
 }
 

@@ -957,7 +957,17 @@ mod soup {
         out.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
         let mut open: Vec<&str> = Vec::new();
         let mut seen_root = false;
+        let mut dropped: Option<(&str, u32)> = None;
         for (_, _, tok) in Tokens::new(text) {
+            if let Some((name, nested)) = dropped.as_mut() {
+                match tok {
+                    Tok::Start { name: n, empty: false, .. } if n == *name => *nested += 1,
+                    Tok::End { name: n } if n == *name && *nested > 0 => *nested -= 1,
+                    Tok::End { name: n } if n == *name => dropped = None,
+                    _ => {}
+                }
+                continue;
+            }
             match tok {
                 Tok::Text(t) => {
                     if !open.is_empty() {
@@ -977,7 +987,15 @@ mod soup {
                     }
                     let is_root = !seen_root;
                     seen_root = true;
-                    push_start(&mut out, name, attrs, empty, is_root);
+                    let attrs = attributes(attrs);
+                    let kind = text_kind(name, &attrs);
+                    if kind == TextKind::Unreadable {
+                        if !empty {
+                            dropped = Some((name, 0));
+                        }
+                        continue;
+                    }
+                    push_start(&mut out, name, &attrs, kind, empty, is_root);
                     if !empty {
                         open.push(name);
                     }
@@ -1009,12 +1027,58 @@ mod soup {
         out
     }
 
-    fn push_start(out: &mut String, name: &str, raw_attrs: &str, empty: bool, is_root: bool) {
+    /// How an Atom text construct (title, summary, …) is encoded, judged from its `type`
+    /// and Atom 0.3 `mode`. feed-rs refuses the whole feed over one `type` it does not know.
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    pub(super) enum TextKind {
+        /// Not a text construct, or one with an acceptable type.
+        Fine,
+        /// A MIME spelling of one of the three Atom types.
+        Rename(&'static str),
+        /// Base64 or a binary type: nothing a reader can use.
+        Unreadable,
+    }
+
+    pub(super) fn text_kind(name: &str, attrs: &[(&str, &str)]) -> TextKind {
+        let local = local(name).to_ascii_lowercase();
+        let construct = matches!(
+            local.as_str(),
+            "title" | "subtitle" | "summary" | "rights" | "tagline" | "info" | "copyright"
+        );
+        if !construct && local != "content" {
+            return TextKind::Fine;
+        }
+        if attribute(attrs, "mode").is_some_and(|m| m.trim().eq_ignore_ascii_case("base64")) {
+            return TextKind::Unreadable;
+        }
+        let Some(kind) = attribute(attrs, "type") else {
+            return TextKind::Fine;
+        };
+        let kind = kind.trim().to_ascii_lowercase();
+        match kind.as_str() {
+            "text" | "html" | "xhtml" | "text/html" => TextKind::Fine,
+            "text/plain" => TextKind::Rename("text"),
+            _ if kind.contains("xhtml") => TextKind::Rename("xhtml"),
+            _ if kind.contains("html") => TextKind::Rename("html"),
+            _ if kind.starts_with("text/") => TextKind::Rename("text"),
+            // feed-rs reads other types in <content> (as a src link or base64 body) itself.
+            _ if !construct => TextKind::Fine,
+            _ => TextKind::Unreadable,
+        }
+    }
+
+    fn push_start(
+        out: &mut String,
+        name: &str,
+        attrs: &[(&str, &str)],
+        kind: TextKind,
+        empty: bool,
+        is_root: bool,
+    ) {
         out.push('<');
         out.push_str(name);
-        let attrs = attributes(raw_attrs);
         let mut written: Vec<&str> = Vec::new();
-        for (attr, value) in &attrs {
+        for (attr, value) in attrs {
             let valid_name = attr.chars().all(is_name_char)
                 && !attr.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '.');
             if !valid_name || written.iter().any(|w| w.eq_ignore_ascii_case(attr)) {
@@ -1025,14 +1089,16 @@ mod soup {
                 continue;
             }
             // feed-rs knows no other RSS versions; 0.93/0.94 and missing ones read as 2.0.
-            let value = if is_root
-                && name.eq_ignore_ascii_case("rss")
-                && attr.eq_ignore_ascii_case("version")
-                && !matches!(*value, "2.0" | "0.91" | "0.92")
-            {
-                "2.0"
-            } else {
-                value
+            let value = match kind {
+                TextKind::Rename(renamed) if attr.eq_ignore_ascii_case("type") => renamed,
+                _ if is_root
+                    && name.eq_ignore_ascii_case("rss")
+                    && attr.eq_ignore_ascii_case("version")
+                    && !matches!(*value, "2.0" | "0.91" | "0.92") =>
+                {
+                    "2.0"
+                }
+                _ => value,
             };
             written.push(attr);
             out.push(' ');
@@ -1041,7 +1107,7 @@ mod soup {
             push_escaped(out, value, true);
             out.push('"');
         }
-        if is_root && name.eq_ignore_ascii_case("rss") && attribute(&attrs, "version").is_none() {
+        if is_root && name.eq_ignore_ascii_case("rss") && attribute(attrs, "version").is_none() {
             out.push_str(" version=\"2.0\"");
         }
         out.push_str(if empty { "/>" } else { ">" });
@@ -1299,6 +1365,7 @@ mod soup {
                         continue;
                     }
                     let field = match item.as_mut() {
+                        _ if text_kind(name, &attrs) == TextKind::Unreadable => Some(Field::Skip),
                         Some(state) => {
                             let field = item_field(local(name));
                             if field == Some(Field::Link) && attribute(&attrs, "href").is_some() {
@@ -1598,6 +1665,26 @@ mod tests {
         );
         assert_eq!(feed.items.len(), 1);
         assert_eq!(feed.items[0].title, "x");
+    }
+
+    #[test]
+    fn atom_text_types_feed_rs_rejects_are_mended_not_fatal() {
+        let xml = r#"<feed xmlns="http://www.w3.org/2005/Atom">
+            <entry><id>1</id><title type="application/xhtml+xml"><div xmlns="http://www.w3.org/1999/xhtml">X &amp; <b>Y</b></div></title></entry>
+            <entry><id>2</id><title>Two</title><summary type="application/octet-stream">RXhhbXBsZQ==</summary><content type="html">&lt;p&gt;Body&lt;/p&gt;</content></entry>
+            <entry><id>3</id><title type="">Three</title><summary mode="base64" type="text/html">PGI+PC9iPg==</summary><link href="/3"/></entry>
+            <entry><id>4</id><title type="text/plain">Four</title></entry>
+        </feed>"#;
+        assert!(run_feed_rs(xml.as_bytes(), URL).is_err());
+        let feed = parse(xml);
+        let titles: Vec<&str> = feed.items.iter().map(|i| i.title.as_str()).collect();
+        assert_eq!(titles, ["X & Y", "Two", "https://feeds.example/3", "Four"]);
+        assert_eq!(feed.items[1].summary, "Body");
+        assert_eq!(feed.items[2].summary, "");
+        // The scan applies the same rule.
+        let scanned = from_scan(soup::extract(xml), URL);
+        assert_eq!(scanned.items[1].summary, "Body");
+        assert_eq!(scanned.items[2].summary, "");
     }
 
     #[test]

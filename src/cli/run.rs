@@ -1,0 +1,112 @@
+//! `briefbot run`: feeds fetched on an interval, schedules turned into deliveries, deliveries
+//! sent — until SIGINT or SIGTERM, which finishes the deliveries in flight and hands back the
+//! rest.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use clap::Args;
+use tokio::sync::watch;
+
+use briefbot::app::App;
+use briefbot::delivery::Messengers;
+use briefbot::delivery::console::Console;
+use briefbot::delivery::webhook::Webhook;
+use briefbot::ingest::{Backoff, Ingestor};
+use briefbot::schedule::clock::SystemClock;
+use briefbot::schedule::runner::Scheduler;
+use briefbot::storage::Backend;
+
+/// How long shutdown waits for deliveries in flight before leaving their leases to expire.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Do not fetch feeds (another process or replica ingests).
+    #[arg(long)]
+    pub no_ingest: bool,
+}
+
+pub async fn run(app: App, args: &RunArgs) -> anyhow::Result<ExitCode> {
+    let app = Arc::new(app);
+    if app.store.backend() == Backend::Sqlite {
+        // SQLite serves one `run` process, so anything still claimed was ours before a crash.
+        let released = app.store.release_claims(None, Utc::now().timestamp()).await?;
+        if released > 0 {
+            tracing::warn!(released, "re-queued deliveries that were in flight when briefbot last stopped");
+        }
+    }
+    let messengers = Messengers::default()
+        .with(Arc::new(Console))
+        .with(Arc::new(Webhook::new(app.config.ingest.timeout)?));
+    let platforms = messengers.platforms();
+    if app.store.all_subscriptions().await?.is_empty() {
+        eprintln!("No subscriptions yet. Try: briefbot subscribe console all 08:00 Europe/Berlin");
+    }
+    eprintln!("briefbot running with destinations: {}. Ctrl-C stops.", platforms.join(", "));
+
+    let (stop, stopped) = watch::channel(false);
+    let ingest = (!args.no_ingest).then(|| tokio::spawn(ingest_loop(app.clone(), stopped.clone())));
+    let scheduler = Scheduler::new(app.clone(), messengers, Arc::new(SystemClock));
+    let schedule = tokio::spawn(async move { scheduler.run(stopped).await });
+
+    shutdown_signal().await;
+    eprintln!("Stopping: finishing deliveries in flight…");
+    let _ = stop.send(true);
+    if tokio::time::timeout(SHUTDOWN_GRACE, schedule).await.is_err() {
+        eprintln!("Deliveries still in flight after {}s; their leases will expire and another run retries them.", SHUTDOWN_GRACE.as_secs());
+    }
+    if let Some(ingest) = ingest {
+        ingest.abort();
+    }
+    app.store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn ingest_loop(app: Arc<App>, mut stopped: watch::Receiver<bool>) {
+    let sources = app.configured_sources();
+    if sources.is_empty() {
+        return;
+    }
+    let ingestor = match Ingestor::new(&app.store, &app.config.ingest) {
+        Ok(ingestor) => ingestor,
+        Err(error) => {
+            tracing::error!(%error, "ingestion disabled");
+            return;
+        }
+    };
+    loop {
+        match ingestor.ingest(&sources, Utc::now(), Backoff::Respect, &|_| {}).await {
+            Ok(reports) => tracing::info!(sources = reports.len(), "ingested"),
+            Err(error) => tracing::error!(%error, "ingestion failed"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(app.config.schedule.ingest_interval) => {}
+            _ = stopped.changed() => return,
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

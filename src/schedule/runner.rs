@@ -1,0 +1,224 @@
+//! The scheduler: turns due schedules into ledger rows (`tick`), and claims and delivers those
+//! rows (`work`). Several processes may run both at once; the ledger's unique key and claim
+//! leases keep every brief to one delivery.
+//!
+//! Send first, then record as sent: a crash between the two repeats that one brief when the
+//! lease runs out (and the platforms that can, drop the repeat by its idempotency key) — a
+//! crash never loses one.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::DateTime;
+use futures::StreamExt;
+use tokio::sync::watch;
+
+use super::clock::Clock;
+use super::deliver::{Outcome, deliver};
+use super::spec::{Schedule, parse_zone};
+use crate::app::App;
+use crate::delivery::Messengers;
+use crate::storage::{DeliveryStatus, StorageError, Subscription};
+
+/// Missed occurrences recorded per subscription after downtime; older ones are not listed.
+const MAX_BACKFILL: usize = 24;
+/// Due subscriptions read per tick.
+const TICK_BATCH: i64 = 1_000;
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct TickReport {
+    /// Deliveries newly due.
+    pub scheduled: usize,
+    /// Occurrences missed by more than the grace period, recorded as skipped.
+    pub missed: usize,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct WorkReport {
+    pub sent: usize,
+    pub retried: usize,
+    pub skipped: usize,
+    pub failed: usize,
+}
+
+impl WorkReport {
+    pub fn total(&self) -> usize {
+        self.sent + self.retried + self.skipped + self.failed
+    }
+}
+
+pub struct Scheduler {
+    app: Arc<App>,
+    messengers: Messengers,
+    clock: Arc<dyn Clock>,
+    worker: String,
+}
+
+impl Scheduler {
+    pub fn new(app: Arc<App>, messengers: Messengers, clock: Arc<dyn Clock>) -> Self {
+        let worker = format!("{}-{}", hostname(), std::process::id());
+        Self {
+            app,
+            messengers,
+            clock,
+            worker,
+        }
+    }
+
+    pub fn worker_id(&self) -> &str {
+        &self.worker
+    }
+
+    /// Records every occurrence that has come, once per (subscription, time).
+    pub async fn tick(&self) -> Result<TickReport, StorageError> {
+        let now = self.clock.now();
+        let grace = chrono::Duration::from_std(self.app.config.schedule.grace).unwrap_or(chrono::Duration::hours(3));
+        let mut report = TickReport::default();
+        for subscription in self.app.store.due_subscriptions(now.timestamp(), TICK_BATCH).await? {
+            let Some((schedule, zone)) = self.schedule_of(&subscription).await? else { continue };
+            let mut occurrences = Vec::new();
+            let mut at = DateTime::from_timestamp(subscription.next_run_at, 0).unwrap_or(now);
+            let mut next = Some(at);
+            while let Some(due) = next.filter(|t| *t <= now) {
+                occurrences.push(due);
+                at = due;
+                next = schedule.next_after(due, zone);
+            }
+            let Some(next_run) = next.or_else(|| schedule.next_after(at, zone)) else { continue };
+            // Only the row for the latest few occurrences: a bot down for a month explains the
+            // last day of gaps, it does not write a thousand rows.
+            let skip_older = occurrences.len().saturating_sub(MAX_BACKFILL);
+            for due in occurrences.into_iter().skip(skip_older) {
+                let late_by = now - due;
+                let (status, reason) = if late_by > grace {
+                    report.missed += 1;
+                    (
+                        DeliveryStatus::Skipped,
+                        Some(format!(
+                            "missed: briefbot was not running at {} and {} is past the {} grace period",
+                            due.format("%Y-%m-%d %H:%M UTC"),
+                            format_duration(late_by),
+                            format_duration(grace)
+                        )),
+                    )
+                } else {
+                    (DeliveryStatus::Pending, None)
+                };
+                let created = self
+                    .app
+                    .store
+                    .schedule_delivery(subscription.id, due.timestamp(), status, reason.as_deref(), now.timestamp())
+                    .await?;
+                if created && status == DeliveryStatus::Pending {
+                    report.scheduled += 1;
+                }
+            }
+            self.app
+                .store
+                .advance_subscription(subscription.id, subscription.next_run_at, next_run.timestamp())
+                .await?;
+        }
+        Ok(report)
+    }
+
+    async fn schedule_of(&self, subscription: &Subscription) -> Result<Option<(Schedule, chrono_tz::Tz)>, StorageError> {
+        match (subscription.schedule.parse::<Schedule>(), parse_zone(&subscription.timezone)) {
+            (Ok(schedule), Ok(zone)) => Ok(Some((schedule, zone))),
+            (Err(error), _) | (_, Err(error)) => {
+                let reason = format!("stored schedule is unreadable: {error}");
+                tracing::error!(subscription = subscription.id, %reason, "pausing subscription");
+                self.app.store.set_destination_paused(&subscription.destination, true, Some(&reason)).await?;
+                Ok(None)
+            }
+        }
+    }
+
+    /// Claims a batch of due deliveries and delivers them, `concurrency` at a time.
+    pub async fn work(&self) -> Result<WorkReport, StorageError> {
+        let settings = &self.app.config.schedule;
+        let now = self.clock.now();
+        let concurrency = settings.concurrency.max(1);
+        let claimed = self
+            .app
+            .store
+            .claim_deliveries(&self.worker, now.timestamp(), settings.lease.as_secs().max(1) as i64, concurrency as i64 * 4)
+            .await?;
+        let outcomes: Vec<Result<Outcome, StorageError>> = futures::stream::iter(claimed)
+            .map(|delivery| async move { deliver(&self.app, &self.messengers, self.clock.as_ref(), &delivery).await })
+            .buffer_unordered(concurrency)
+            .collect()
+            .await;
+        let mut report = WorkReport::default();
+        for outcome in outcomes {
+            match outcome? {
+                Outcome::Sent => report.sent += 1,
+                Outcome::Retry => report.retried += 1,
+                Outcome::Skipped => report.skipped += 1,
+                Outcome::Failed => report.failed += 1,
+            }
+        }
+        Ok(report)
+    }
+
+    /// Ticks and works until `shutdown` turns true, then hands back any rows it still holds.
+    /// A failing database is logged and retried next round; the loop itself never gives up.
+    pub async fn run(&self, mut shutdown: watch::Receiver<bool>) {
+        let interval = self.app.config.schedule.tick;
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            if let Err(error) = self.tick().await {
+                tracing::error!(%error, "scheduler tick failed");
+            }
+            // Keep working while there is work, so a big fan-out does not wait a tick per batch.
+            loop {
+                match self.work().await {
+                    Ok(report) if report.total() > 0 && !*shutdown.borrow() => {
+                        tracing::info!(?report, "deliveries processed");
+                        continue;
+                    }
+                    Ok(_) => break,
+                    Err(error) => {
+                        tracing::error!(%error, "delivery work failed");
+                        break;
+                    }
+                }
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(interval) => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+        match self.app.store.release_claims(Some(&self.worker), self.clock.now().timestamp()).await {
+            Ok(0) => {}
+            Ok(released) => tracing::info!(released, "released claimed deliveries on shutdown"),
+            Err(error) => tracing::error!(%error, "could not release claimed deliveries; their leases will expire"),
+        }
+    }
+}
+
+fn hostname() -> String {
+    std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|name| name.trim().to_string())
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "briefbot".into())
+}
+
+/// "3h", "2h 15m", "45m".
+pub fn format_duration(duration: chrono::Duration) -> String {
+    let minutes = duration.num_minutes().max(0);
+    match (minutes / 60, minutes % 60) {
+        (0, m) => format!("{m}m"),
+        (h, 0) => format!("{h}h"),
+        (h, m) => format!("{h}h {m}m"),
+    }
+}
+
+/// How long to wait before retry number `attempt` (1-based) after a transient failure.
+pub fn retry_delay(first: Duration, attempt: i64) -> Duration {
+    let doublings = attempt.clamp(1, 10) as u32 - 1;
+    first.saturating_mul(2u32.saturating_pow(doublings)).min(Duration::from_secs(3600))
+}
