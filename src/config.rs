@@ -45,6 +45,10 @@ pub struct Config {
     #[serde(default)]
     pub schedule: ScheduleConfig,
     #[serde(default)]
+    pub telegram: TelegramConfig,
+    #[serde(default)]
+    pub discord: DiscordConfig,
+    #[serde(default)]
     pub topics: Vec<TopicConfig>,
     #[serde(default)]
     pub sources: Vec<SourceConfig>,
@@ -191,6 +195,28 @@ impl Default for ScheduleConfig {
             retry_backoff: Duration::from_secs(30),
         }
     }
+}
+
+/// Telegram is enabled by the env var `TELEGRAM_BOT_TOKEN` (never stored in a file);
+/// `TELEGRAM_API_URL` points at another Bot API server. Long polling unless `webhook_url` is set.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TelegramConfig {
+    /// Public HTTPS URL Telegram posts updates to (env `TELEGRAM_WEBHOOK_URL`); the secret comes
+    /// from env `TELEGRAM_WEBHOOK_SECRET`.
+    pub webhook_url: Option<String>,
+    /// Local address the webhook server listens on, e.g. 0.0.0.0:8443 (env `TELEGRAM_WEBHOOK_LISTEN`).
+    pub webhook_listen: Option<String>,
+}
+
+/// Discord is enabled by the env vars `DISCORD_BOT_TOKEN` and `DISCORD_APPLICATION_ID`;
+/// `DISCORD_API_URL` sends REST calls through a proxy. Commands arrive over the gateway unless
+/// `DISCORD_PUBLIC_KEY` is set, which turns on the HTTP interactions endpoint.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DiscordConfig {
+    /// Local address for `POST /discord/interactions` (env `DISCORD_INTERACTIONS_LISTEN`).
+    pub interactions_listen: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

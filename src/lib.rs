@@ -11,6 +11,7 @@ pub mod delivery;
 pub mod engine;
 pub mod ingest;
 pub mod model;
+pub mod platforms;
 pub mod render;
 pub mod schedule;
 pub mod storage;

@@ -95,15 +95,26 @@ pub async fn run(args: Cli) -> anyhow::Result<ExitCode> {
         Command::Migrate => {
             let url = briefbot::storage::redact(&config.database.url);
             let store = briefbot::storage::Store::connect(&config.database.url).await?;
-            store.migrate().await.with_context(|| format!("migrating {url}"))?;
+            store
+                .migrate()
+                .await
+                .with_context(|| format!("migrating {url}"))?;
             println!("{url}: migrations applied");
             Ok(ExitCode::SUCCESS)
         }
         Command::Run(run_args) => run::run(open(config).await?, &run_args).await,
-        Command::Subscribe(sub_args) => subscriptions::subscribe(&open(config).await?, &sub_args).await,
-        Command::Unsubscribe(unsub_args) => subscriptions::unsubscribe(&open(config).await?, &unsub_args).await,
-        Command::Subscriptions(list_args) => subscriptions::list(&open(config).await?, &list_args).await,
-        Command::Deliveries(list_args) => subscriptions::deliveries(&open(config).await?, &list_args).await,
+        Command::Subscribe(sub_args) => {
+            subscriptions::subscribe(&open(config).await?, &sub_args).await
+        }
+        Command::Unsubscribe(unsub_args) => {
+            subscriptions::unsubscribe(&open(config).await?, &unsub_args).await
+        }
+        Command::Subscriptions(list_args) => {
+            subscriptions::list(&open(config).await?, &list_args).await
+        }
+        Command::Deliveries(list_args) => {
+            subscriptions::deliveries(&open(config).await?, &list_args).await
+        }
     }
 }
 

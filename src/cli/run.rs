@@ -33,9 +33,15 @@ pub async fn run(app: App, args: &RunArgs) -> anyhow::Result<ExitCode> {
     let app = Arc::new(app);
     if app.store.backend() == Backend::Sqlite {
         // SQLite serves one `run` process, so anything still claimed was ours before a crash.
-        let released = app.store.release_claims(None, Utc::now().timestamp()).await?;
+        let released = app
+            .store
+            .release_claims(None, Utc::now().timestamp())
+            .await?;
         if released > 0 {
-            tracing::warn!(released, "re-queued deliveries that were in flight when briefbot last stopped");
+            tracing::warn!(
+                released,
+                "re-queued deliveries that were in flight when briefbot last stopped"
+            );
         }
     }
     let messengers = Messengers::default()
@@ -45,7 +51,10 @@ pub async fn run(app: App, args: &RunArgs) -> anyhow::Result<ExitCode> {
     if app.store.all_subscriptions().await?.is_empty() {
         eprintln!("No subscriptions yet. Try: briefbot subscribe console all 08:00 Europe/Berlin");
     }
-    eprintln!("briefbot running with destinations: {}. Ctrl-C stops.", platforms.join(", "));
+    eprintln!(
+        "briefbot running with destinations: {}. Ctrl-C stops.",
+        platforms.join(", ")
+    );
 
     let (stop, stopped) = watch::channel(false);
     let ingest = (!args.no_ingest).then(|| tokio::spawn(ingest_loop(app.clone(), stopped.clone())));
@@ -55,8 +64,14 @@ pub async fn run(app: App, args: &RunArgs) -> anyhow::Result<ExitCode> {
     shutdown_signal().await;
     eprintln!("Stopping: finishing deliveries in flight…");
     let _ = stop.send(true);
-    if tokio::time::timeout(SHUTDOWN_GRACE, schedule).await.is_err() {
-        eprintln!("Deliveries still in flight after {}s; their leases will expire and another run retries them.", SHUTDOWN_GRACE.as_secs());
+    if tokio::time::timeout(SHUTDOWN_GRACE, schedule)
+        .await
+        .is_err()
+    {
+        eprintln!(
+            "Deliveries still in flight after {}s; their leases will expire and another run retries them.",
+            SHUTDOWN_GRACE.as_secs()
+        );
     }
     if let Some(ingest) = ingest {
         ingest.abort();
@@ -78,7 +93,10 @@ async fn ingest_loop(app: Arc<App>, mut stopped: watch::Receiver<bool>) {
         }
     };
     loop {
-        match ingestor.ingest(&sources, Utc::now(), Backoff::Respect, &|_| {}).await {
+        match ingestor
+            .ingest(&sources, Utc::now(), Backoff::Respect, &|_| {})
+            .await
+        {
             Ok(reports) => tracing::info!(sources = reports.len(), "ingested"),
             Err(error) => tracing::error!(%error, "ingestion failed"),
         }

@@ -47,8 +47,16 @@ fn destination(text: &str) -> anyhow::Result<Destination> {
     Ok(Destination::parse(text).map_err(UsageError)?)
 }
 
-async fn run_command(app: &App, destination: Destination, command: Command, options: SubscribeOptions) -> anyhow::Result<ExitCode> {
-    let caller = Caller { destination, is_admin: true };
+async fn run_command(
+    app: &App,
+    destination: Destination,
+    command: Command,
+    options: SubscribeOptions,
+) -> anyhow::Result<ExitCode> {
+    let caller = Caller {
+        destination,
+        is_admin: true,
+    };
     let reply = commands::execute_with(app, &caller, &command, Utc::now(), options).await;
     match reply.body {
         ReplyBody::Error(message) => Err(UsageError(message).into()),
@@ -61,16 +69,34 @@ async fn run_command(app: &App, destination: Destination, command: Command, opti
 
 pub async fn subscribe(app: &App, args: &SubscribeArgs) -> anyhow::Result<ExitCode> {
     let mut words = vec![args.topic.clone()];
-    words.extend(args.schedule.iter().flat_map(|part| part.split_whitespace().map(str::to_string)));
-    let options = SubscribeOptions { send_empty: args.send_empty };
-    run_command(app, destination(&args.destination)?, Command::Subscribe { args: words }, options).await
+    words.extend(
+        args.schedule
+            .iter()
+            .flat_map(|part| part.split_whitespace().map(str::to_string)),
+    );
+    let options = SubscribeOptions {
+        send_empty: args.send_empty,
+    };
+    run_command(
+        app,
+        destination(&args.destination)?,
+        Command::Subscribe { args: words },
+        options,
+    )
+    .await
 }
 
 pub async fn unsubscribe(app: &App, args: &UnsubscribeArgs) -> anyhow::Result<ExitCode> {
     let command = Command::Unsubscribe {
         topic: Some(args.topic.clone()),
     };
-    run_command(app, destination(&args.destination)?, command, SubscribeOptions::default()).await
+    run_command(
+        app,
+        destination(&args.destination)?,
+        command,
+        SubscribeOptions::default(),
+    )
+    .await
 }
 
 pub async fn list(app: &App, args: &ListArgs) -> anyhow::Result<ExitCode> {
@@ -78,18 +104,26 @@ pub async fn list(app: &App, args: &ListArgs) -> anyhow::Result<ExitCode> {
     let wanted = args.destination.as_deref().map(destination).transpose()?;
     let mut shown = 0;
     for subscription in all.iter().filter(|s| {
-        wanted
-            .as_ref()
-            .is_none_or(|w| w.platform == s.destination.platform && w.chat_id == s.destination.chat_id && (w.thread_id.is_none() || w.thread_id == s.destination.thread_id))
+        wanted.as_ref().is_none_or(|w| {
+            w.platform == s.destination.platform
+                && w.chat_id == s.destination.chat_id
+                && (w.thread_id.is_none() || w.thread_id == s.destination.thread_id)
+        })
     }) {
-        println!("{}  {}", subscription.destination, commands::describe_subscription(app, subscription).trim_start_matches("• "));
+        println!(
+            "{}  {}",
+            subscription.destination,
+            commands::describe_subscription(app, subscription).trim_start_matches("• ")
+        );
         shown += 1;
         if shown >= args.limit {
             break;
         }
     }
     if shown == 0 {
-        println!("No subscriptions. Add one with: briefbot subscribe console all 08:00 Europe/Berlin");
+        println!(
+            "No subscriptions. Add one with: briefbot subscribe console all 08:00 Europe/Berlin"
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -101,8 +135,15 @@ pub async fn deliveries(app: &App, args: &ListArgs) -> anyhow::Result<ExitCode> 
         println!("No deliveries yet.");
         return Ok(ExitCode::SUCCESS);
     }
-    let time = |t: i64| DateTime::from_timestamp(t, 0).map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default();
-    println!("{:<6} {:<20} {:<8} {:<8} {:>3}  {:<28} detail", "id", "scheduled", "topic", "status", "try", "destination");
+    let time = |t: i64| {
+        DateTime::from_timestamp(t, 0)
+            .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+            .unwrap_or_default()
+    };
+    println!(
+        "{:<6} {:<20} {:<8} {:<8} {:>3}  {:<28} detail",
+        "id", "scheduled", "topic", "status", "try", "destination"
+    );
     for row in rows {
         let detail = match (row.status.as_str(), &row.reason) {
             ("sent", _) => format!(

@@ -961,7 +961,11 @@ mod soup {
         for (_, _, tok) in Tokens::new(text) {
             if let Some((name, nested)) = dropped.as_mut() {
                 match tok {
-                    Tok::Start { name: n, empty: false, .. } if n == *name => *nested += 1,
+                    Tok::Start {
+                        name: n,
+                        empty: false,
+                        ..
+                    } if n == *name => *nested += 1,
                     Tok::End { name: n } if n == *name && *nested > 0 => *nested -= 1,
                     Tok::End { name: n } if n == *name => dropped = None,
                     _ => {}

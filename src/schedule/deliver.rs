@@ -26,11 +26,23 @@ pub enum Outcome {
     Failed,
 }
 
-pub async fn deliver(app: &App, messengers: &Messengers, clock: &dyn Clock, delivery: &ClaimedDelivery) -> Result<Outcome, StorageError> {
+pub async fn deliver(
+    app: &App,
+    messengers: &Messengers,
+    clock: &dyn Clock,
+    delivery: &ClaimedDelivery,
+) -> Result<Outcome, StorageError> {
     let store = &app.store;
     let now = clock.now();
     let skip = |reason: String| async move {
-        store.finish_delivery(delivery.id, DeliveryStatus::Skipped, &reason, now.timestamp()).await?;
+        store
+            .finish_delivery(
+                delivery.id,
+                DeliveryStatus::Skipped,
+                &reason,
+                now.timestamp(),
+            )
+            .await?;
         Ok(Outcome::Skipped)
     };
     let Some(subscription) = store.subscription(delivery.subscription_id).await? else {
@@ -54,9 +66,17 @@ pub async fn deliver(app: &App, messengers: &Messengers, clock: &dyn Clock, deli
         .await;
     }
     let Some(messenger) = messengers.get(&subscription.destination.platform) else {
-        let reason = format!("platform {} is not configured in this briefbot", subscription.destination.platform);
+        let reason = format!(
+            "platform {} is not configured in this briefbot",
+            subscription.destination.platform
+        );
         store
-            .retry_delivery(delivery.id, (now + MISSING_PLATFORM_RETRY).timestamp(), &reason, now.timestamp())
+            .retry_delivery(
+                delivery.id,
+                (now + MISSING_PLATFORM_RETRY).timestamp(),
+                &reason,
+                now.timestamp(),
+            )
             .await?;
         return Ok(Outcome::Retry);
     };
@@ -64,14 +84,19 @@ pub async fn deliver(app: &App, messengers: &Messengers, clock: &dyn Clock, deli
     let destination_key = subscription.destination.to_string();
     let max_window = Duration::seconds(subscription.max_window_secs.max(60));
     let default_window = Duration::from_std(app.config.brief.window).unwrap_or(Duration::hours(24));
-    let window_start = match subscription.last_delivered_at.and_then(|t| DateTime::from_timestamp(t, 0)) {
+    let window_start = match subscription
+        .last_delivered_at
+        .and_then(|t| DateTime::from_timestamp(t, 0))
+    {
         Some(last) if last < scheduled => last.max(scheduled - max_window),
         _ => scheduled - default_window.min(max_window),
     };
     let request = BriefRequest {
         topic: (subscription.topic != "all").then(|| subscription.topic.clone()),
         as_of: scheduled,
-        window: (scheduled - window_start).to_std().unwrap_or(app.config.brief.window),
+        window: (scheduled - window_start)
+            .to_std()
+            .unwrap_or(app.config.brief.window),
         max_stories: app.config.brief.stories_per_section,
     };
     let mut brief = app.brief(&request).await?;
@@ -92,7 +117,12 @@ pub async fn deliver(app: &App, messengers: &Messengers, clock: &dyn Clock, deli
     let now = clock.now();
     match result {
         Ok(message_ids) => {
-            let item_ids: Vec<i64> = brief.sections.iter().flat_map(|s| &s.stories).flat_map(|s| s.item_ids.iter().copied()).collect();
+            let item_ids: Vec<i64> = brief
+                .sections
+                .iter()
+                .flat_map(|s| &s.stories)
+                .flat_map(|s| s.item_ids.iter().copied())
+                .collect();
             let sent = SentRecord {
                 destination_key: &destination_key,
                 message_ids: &message_ids,
@@ -108,29 +138,56 @@ pub async fn deliver(app: &App, messengers: &Messengers, clock: &dyn Clock, deli
             let not_before = now.timestamp() + ((wait.num_milliseconds() + 999) / 1000).max(1);
             store.mark_rate_limited(delivery.id).await?;
             store
-                .retry_delivery(delivery.id, not_before, &format!("rate limited; retrying after {} s", not_before - now.timestamp()), now.timestamp())
+                .retry_delivery(
+                    delivery.id,
+                    not_before,
+                    &format!(
+                        "rate limited; retrying after {} s",
+                        not_before - now.timestamp()
+                    ),
+                    now.timestamp(),
+                )
                 .await?;
             Ok(Outcome::Retry)
         }
         Err(SendError::Gone { reason }) => {
             let platform = &subscription.destination.platform;
-            store.pause_chat(platform, &subscription.destination.chat_id, &reason).await?;
+            store
+                .pause_chat(platform, &subscription.destination.chat_id, &reason)
+                .await?;
             tracing::warn!(destination = %destination_key, %reason, "destination gone; its subscriptions are paused");
             store
-                .finish_delivery(delivery.id, DeliveryStatus::Failed, &format!("destination gone ({reason}); subscriptions paused"), now.timestamp())
+                .finish_delivery(
+                    delivery.id,
+                    DeliveryStatus::Failed,
+                    &format!("destination gone ({reason}); subscriptions paused"),
+                    now.timestamp(),
+                )
                 .await?;
             Ok(Outcome::Failed)
         }
         Err(SendError::Moved { new_chat_id }) => {
             let platform = &subscription.destination.platform;
-            store.move_chat(platform, &subscription.destination.chat_id, &new_chat_id).await?;
             store
-                .retry_delivery(delivery.id, now.timestamp(), &format!("chat moved to {new_chat_id}; resending there"), now.timestamp())
+                .move_chat(platform, &subscription.destination.chat_id, &new_chat_id)
+                .await?;
+            store
+                .retry_delivery(
+                    delivery.id,
+                    now.timestamp(),
+                    &format!("chat moved to {new_chat_id}; resending there"),
+                    now.timestamp(),
+                )
                 .await?;
             Ok(Outcome::Retry)
         }
         Err(SendError::Transient { reason }) => {
-            let next = now + Duration::from_std(retry_delay(app.config.schedule.retry_backoff, delivery.attempts)).unwrap_or(Duration::minutes(1));
+            let next = now
+                + Duration::from_std(retry_delay(
+                    app.config.schedule.retry_backoff,
+                    delivery.attempts,
+                ))
+                .unwrap_or(Duration::minutes(1));
             if next - scheduled > grace {
                 store
                     .finish_delivery(
@@ -143,12 +200,24 @@ pub async fn deliver(app: &App, messengers: &Messengers, clock: &dyn Clock, deli
                 return Ok(Outcome::Failed);
             }
             store
-                .retry_delivery(delivery.id, next.timestamp(), &format!("attempt {} failed: {reason}", delivery.attempts), now.timestamp())
+                .retry_delivery(
+                    delivery.id,
+                    next.timestamp(),
+                    &format!("attempt {} failed: {reason}", delivery.attempts),
+                    now.timestamp(),
+                )
                 .await?;
             Ok(Outcome::Retry)
         }
         Err(SendError::Permanent { reason }) => {
-            store.finish_delivery(delivery.id, DeliveryStatus::Failed, &reason, now.timestamp()).await?;
+            store
+                .finish_delivery(
+                    delivery.id,
+                    DeliveryStatus::Failed,
+                    &reason,
+                    now.timestamp(),
+                )
+                .await?;
             Ok(Outcome::Failed)
         }
     }
@@ -158,7 +227,9 @@ pub async fn deliver(app: &App, messengers: &Messengers, clock: &dyn Clock, deli
 /// new outlet's item counts as news worth showing again).
 pub fn drop_already_delivered(brief: &mut Brief, delivered: &HashSet<i64>) {
     for section in &mut brief.sections {
-        section.stories.retain(|story| story.item_ids.iter().any(|id| !delivered.contains(id)));
+        section
+            .stories
+            .retain(|story| story.item_ids.iter().any(|id| !delivered.contains(id)));
     }
     if brief.topic.is_none() {
         brief.sections.retain(|section| !section.stories.is_empty());
@@ -171,4 +242,55 @@ pub fn drop_already_delivered(brief: &mut Brief, delivered: &HashSet<i64>) {
         .map(|l| l.source.as_str())
         .collect();
     brief.source_count = sources.len();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Link, Section, Story};
+
+    fn story(item_ids: &[i64], source: &str) -> Story {
+        Story {
+            headline: format!("story {item_ids:?}"),
+            summary: String::new(),
+            key_entity: String::new(),
+            published: DateTime::from_timestamp(0, 0).unwrap_or_default(),
+            topics: vec!["chips".into()],
+            links: vec![Link {
+                url: "https://x.example".into(),
+                source: source.into(),
+                title: String::new(),
+            }],
+            score: 1.0,
+            item_ids: item_ids.to_vec(),
+        }
+    }
+
+    #[test]
+    fn delivered_stories_return_only_with_new_coverage() {
+        let mut brief = Brief {
+            title: "t".into(),
+            topic: None,
+            as_of: DateTime::from_timestamp(0, 0).unwrap_or_default(),
+            window_start: DateTime::from_timestamp(0, 0).unwrap_or_default(),
+            sections: vec![
+                Section {
+                    topic: "chips".into(),
+                    title: "Chips".into(),
+                    stories: vec![story(&[1, 2], "A"), story(&[3, 4], "B")],
+                },
+                Section {
+                    topic: "models".into(),
+                    title: "Models".into(),
+                    stories: vec![story(&[5], "C")],
+                },
+            ],
+            source_count: 3,
+        };
+        drop_already_delivered(&mut brief, &HashSet::from([1, 2, 3, 5]));
+        assert_eq!(brief.story_count(), 1, "the story with new item 4 stays");
+        assert_eq!(brief.sections.len(), 1, "an emptied section goes");
+        assert_eq!(brief.sections[0].stories[0].item_ids, [3, 4]);
+        assert_eq!(brief.source_count, 1);
+    }
 }

@@ -72,10 +72,18 @@ impl Scheduler {
     /// Records every occurrence that has come, once per (subscription, time).
     pub async fn tick(&self) -> Result<TickReport, StorageError> {
         let now = self.clock.now();
-        let grace = chrono::Duration::from_std(self.app.config.schedule.grace).unwrap_or(chrono::Duration::hours(3));
+        let grace = chrono::Duration::from_std(self.app.config.schedule.grace)
+            .unwrap_or(chrono::Duration::hours(3));
         let mut report = TickReport::default();
-        for subscription in self.app.store.due_subscriptions(now.timestamp(), TICK_BATCH).await? {
-            let Some((schedule, zone)) = self.schedule_of(&subscription).await? else { continue };
+        for subscription in self
+            .app
+            .store
+            .due_subscriptions(now.timestamp(), TICK_BATCH)
+            .await?
+        {
+            let Some((schedule, zone)) = self.schedule_of(&subscription).await? else {
+                continue;
+            };
             let mut occurrences = Vec::new();
             let mut at = DateTime::from_timestamp(subscription.next_run_at, 0).unwrap_or(now);
             let mut next = Some(at);
@@ -84,7 +92,9 @@ impl Scheduler {
                 at = due;
                 next = schedule.next_after(due, zone);
             }
-            let Some(next_run) = next.or_else(|| schedule.next_after(at, zone)) else { continue };
+            let Some(next_run) = next.or_else(|| schedule.next_after(at, zone)) else {
+                continue;
+            };
             // Only the row for the latest few occurrences: a bot down for a month explains the
             // last day of gaps, it does not write a thousand rows.
             let skip_older = occurrences.len().saturating_sub(MAX_BACKFILL);
@@ -107,7 +117,13 @@ impl Scheduler {
                 let created = self
                     .app
                     .store
-                    .schedule_delivery(subscription.id, due.timestamp(), status, reason.as_deref(), now.timestamp())
+                    .schedule_delivery(
+                        subscription.id,
+                        due.timestamp(),
+                        status,
+                        reason.as_deref(),
+                        now.timestamp(),
+                    )
                     .await?;
                 if created && status == DeliveryStatus::Pending {
                     report.scheduled += 1;
@@ -115,19 +131,32 @@ impl Scheduler {
             }
             self.app
                 .store
-                .advance_subscription(subscription.id, subscription.next_run_at, next_run.timestamp())
+                .advance_subscription(
+                    subscription.id,
+                    subscription.next_run_at,
+                    next_run.timestamp(),
+                )
                 .await?;
         }
         Ok(report)
     }
 
-    async fn schedule_of(&self, subscription: &Subscription) -> Result<Option<(Schedule, chrono_tz::Tz)>, StorageError> {
-        match (subscription.schedule.parse::<Schedule>(), parse_zone(&subscription.timezone)) {
+    async fn schedule_of(
+        &self,
+        subscription: &Subscription,
+    ) -> Result<Option<(Schedule, chrono_tz::Tz)>, StorageError> {
+        match (
+            subscription.schedule.parse::<Schedule>(),
+            parse_zone(&subscription.timezone),
+        ) {
             (Ok(schedule), Ok(zone)) => Ok(Some((schedule, zone))),
             (Err(error), _) | (_, Err(error)) => {
                 let reason = format!("stored schedule is unreadable: {error}");
                 tracing::error!(subscription = subscription.id, %reason, "pausing subscription");
-                self.app.store.set_destination_paused(&subscription.destination, true, Some(&reason)).await?;
+                self.app
+                    .store
+                    .set_destination_paused(&subscription.destination, true, Some(&reason))
+                    .await?;
                 Ok(None)
             }
         }
@@ -141,10 +170,17 @@ impl Scheduler {
         let claimed = self
             .app
             .store
-            .claim_deliveries(&self.worker, now.timestamp(), settings.lease.as_secs().max(1) as i64, concurrency as i64 * 4)
+            .claim_deliveries(
+                &self.worker,
+                now.timestamp(),
+                settings.lease.as_secs().max(1) as i64,
+                concurrency as i64 * 4,
+            )
             .await?;
         let outcomes: Vec<Result<Outcome, StorageError>> = futures::stream::iter(claimed)
-            .map(|delivery| async move { deliver(&self.app, &self.messengers, self.clock.as_ref(), &delivery).await })
+            .map(|delivery| async move {
+                deliver(&self.app, &self.messengers, self.clock.as_ref(), &delivery).await
+            })
             .buffer_unordered(concurrency)
             .collect()
             .await;
@@ -190,10 +226,17 @@ impl Scheduler {
                 _ = shutdown.changed() => {}
             }
         }
-        match self.app.store.release_claims(Some(&self.worker), self.clock.now().timestamp()).await {
+        match self
+            .app
+            .store
+            .release_claims(Some(&self.worker), self.clock.now().timestamp())
+            .await
+        {
             Ok(0) => {}
             Ok(released) => tracing::info!(released, "released claimed deliveries on shutdown"),
-            Err(error) => tracing::error!(%error, "could not release claimed deliveries; their leases will expire"),
+            Err(error) => {
+                tracing::error!(%error, "could not release claimed deliveries; their leases will expire")
+            }
         }
     }
 }
@@ -220,5 +263,7 @@ pub fn format_duration(duration: chrono::Duration) -> String {
 /// How long to wait before retry number `attempt` (1-based) after a transient failure.
 pub fn retry_delay(first: Duration, attempt: i64) -> Duration {
     let doublings = attempt.clamp(1, 10) as u32 - 1;
-    first.saturating_mul(2u32.saturating_pow(doublings)).min(Duration::from_secs(3600))
+    first
+        .saturating_mul(2u32.saturating_pow(doublings))
+        .min(Duration::from_secs(3600))
 }

@@ -171,7 +171,12 @@ impl Store {
 
     /// Sent: the platform's message ids and the items delivered are recorded together, so the
     /// next brief to this destination knows what it already has.
-    pub async fn mark_sent(&self, delivery: &ClaimedDelivery, sent: &SentRecord<'_>, now: i64) -> Result<()> {
+    pub async fn mark_sent(
+        &self,
+        delivery: &ClaimedDelivery,
+        sent: &SentRecord<'_>,
+        now: i64,
+    ) -> Result<()> {
         let mut transaction = self.pool.begin().await?;
         sqlx::query(
             "UPDATE deliveries SET status = 'sent', message_ids = $1, story_count = $2, reason = NULL, \

@@ -1,0 +1,2 @@
+//! Chat platforms: thin glue between a client library and `commands`, `render` and the
+//! `Messenger` seam. Each platform lives in its own folder.
