@@ -148,10 +148,10 @@ fn text_problem(text: &str) -> Option<&'static str> {
 fn check_feed(path: &Path, feed: &ParsedFeed, failures: &mut Vec<String>) {
     let mut fail =
         |what: &str, value: &str| failures.push(format!("{}: {what}: {value:?}", path.display()));
-    if let Some(title) = &feed.title {
-        if let Some(problem) = text_problem(title) {
-            fail(&format!("feed title {problem}"), title);
-        }
+    if let Some(title) = &feed.title
+        && let Some(problem) = text_problem(title)
+    {
+        fail(&format!("feed title {problem}"), title);
     }
     for item in &feed.items {
         if item.title.is_empty() {

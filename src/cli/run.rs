@@ -15,6 +15,7 @@ use briefbot::delivery::Messengers;
 use briefbot::delivery::console::Console;
 use briefbot::delivery::webhook::Webhook;
 use briefbot::ingest::{Backoff, Ingestor};
+use briefbot::platforms::discord;
 use briefbot::schedule::clock::SystemClock;
 use briefbot::schedule::runner::Scheduler;
 use briefbot::storage::Backend;
@@ -44,9 +45,31 @@ pub async fn run(app: App, args: &RunArgs) -> anyhow::Result<ExitCode> {
             );
         }
     }
+    let (stop, stopped) = watch::channel(false);
     let messengers = Messengers::default()
         .with(Arc::new(Console))
         .with(Arc::new(Webhook::new(app.config.ingest.timeout)?));
+    // --- Discord (src/platforms/discord): on when DISCORD_BOT_TOKEN and DISCORD_APPLICATION_ID
+    // are set; registers the slash commands and answers them over the gateway, or over HTTP
+    // when DISCORD_PUBLIC_KEY is set. Stops with the rest on `stopped`.
+    let messengers = match discord::Settings::from_env(&app.config.discord)? {
+        Some(settings) => {
+            let started = discord::start(app.clone(), &settings, stopped.clone()).await?;
+            messengers.with(started.messenger)
+        }
+        None => messengers,
+    };
+    // --- end Discord
+    // --- Telegram (src/platforms/telegram): on when TELEGRAM_BOT_TOKEN is set; long polling, or
+    // the webhook when [telegram] webhook_url / TELEGRAM_WEBHOOK_URL is set. Registers the
+    // messenger for scheduled briefs and answers commands until `stopped`.
+    let (messengers, telegram) = briefbot::platforms::telegram::start(
+        app.clone(),
+        Arc::new(SystemClock),
+        messengers,
+        stopped.clone(),
+    )?;
+    // --- end Telegram
     let platforms = messengers.platforms();
     if app.store.all_subscriptions().await?.is_empty() {
         eprintln!("No subscriptions yet. Try: briefbot subscribe console all 08:00 Europe/Berlin");
@@ -56,7 +79,6 @@ pub async fn run(app: App, args: &RunArgs) -> anyhow::Result<ExitCode> {
         platforms.join(", ")
     );
 
-    let (stop, stopped) = watch::channel(false);
     let ingest = (!args.no_ingest).then(|| tokio::spawn(ingest_loop(app.clone(), stopped.clone())));
     let scheduler = Scheduler::new(app.clone(), messengers, Arc::new(SystemClock));
     let schedule = tokio::spawn(async move { scheduler.run(stopped).await });
@@ -73,6 +95,16 @@ pub async fn run(app: App, args: &RunArgs) -> anyhow::Result<ExitCode> {
             SHUTDOWN_GRACE.as_secs()
         );
     }
+    // --- Telegram: let the bot finish the updates it is handling (a long poll ends within
+    // its timeout).
+    if let Some(telegram) = telegram
+        && tokio::time::timeout(SHUTDOWN_GRACE, telegram)
+            .await
+            .is_err()
+    {
+        eprintln!("The Telegram bot did not stop in time.");
+    }
+    // --- end Telegram
     if let Some(ingest) = ingest {
         ingest.abort();
     }

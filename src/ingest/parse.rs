@@ -220,8 +220,7 @@ fn parse_xml(bytes: &[u8], feed_url: &str) -> Result<ParsedFeed, ParseError> {
     };
     let first_error = match run_feed_rs(bytes, feed_url) {
         Ok(feed) if !(feed.entries.is_empty() && has_item_tags(bytes)) => {
-            let languages = item_languages(bytes);
-            return Ok(from_feed_rs(feed, languages, feed_url));
+            return Ok(from_feed_rs(feed, Some(bytes), feed_url));
         }
         // feed-rs read a root but no items although there are some (RSS 0.90, an unknown
         // namespace): the scan may do better, and if not the empty feed stands.
@@ -244,12 +243,11 @@ fn parse_xml(bytes: &[u8], feed_url: &str) -> Result<ParsedFeed, ParseError> {
     };
     let text = decode(bytes);
     let repaired = soup::repair(&text);
-    if let Ok(feed) = run_feed_rs(repaired.as_bytes(), feed_url) {
-        if !feed.entries.is_empty() || !has_item_tags(repaired.as_bytes()) {
-            tracing::debug!(feed = feed_url, error = %first_error, "feed read after repair");
-            let languages = item_languages(repaired.as_bytes());
-            return Ok(from_feed_rs(feed, languages, feed_url));
-        }
+    if let Ok(feed) = run_feed_rs(repaired.as_bytes(), feed_url)
+        && (!feed.entries.is_empty() || !has_item_tags(repaired.as_bytes()))
+    {
+        tracing::debug!(feed = feed_url, error = %first_error, "feed read after repair");
+        return Ok(from_feed_rs(feed, Some(repaired.as_bytes()), feed_url));
     }
     let scanned = soup::extract(&repaired);
     if !scanned.items.is_empty() || scanned.feed_root {
@@ -309,24 +307,26 @@ struct RawItem {
     id_not_link: bool,
 }
 
-fn from_feed_rs(feed: Feed, languages: Option<Vec<Option<String>>>, feed_url: &str) -> ParsedFeed {
+/// `xml` is the document feed-rs read, for what feed-rs does not report (see [`item_hints`]).
+fn from_feed_rs(feed: Feed, xml: Option<&[u8]>, feed_url: &str) -> ParsedFeed {
     let feed_language = feed.language.as_deref().and_then(normalise_language);
     let title = feed
         .title
         .as_ref()
         .map(|t| html_to_text(&t.content))
         .filter(|t| !t.is_empty());
-    let languages = languages
-        .filter(|l| l.len() == feed.entries.len())
+    let hints = xml
+        .and_then(|xml| item_hints(xml, &feed.entries))
+        .filter(|h| h.len() == feed.entries.len())
         .unwrap_or_default();
     let items = feed
         .entries
         .into_iter()
         .enumerate()
         .filter_map(|(index, entry)| {
-            let language = languages.get(index).cloned().flatten();
+            let hint = hints.get(index).cloned().unwrap_or_default();
             build_item(
-                raw_from_entry(entry, language),
+                raw_from_entry(entry, hint),
                 feed_url,
                 feed_language.as_deref(),
             )
@@ -340,7 +340,7 @@ fn from_feed_rs(feed: Feed, languages: Option<Vec<Option<String>>>, feed_url: &s
     }
 }
 
-fn raw_from_entry(entry: Entry, scanned_language: Option<String>) -> RawItem {
+fn raw_from_entry(entry: Entry, hint: soup::ItemHint) -> RawItem {
     let links = ranked_links(&entry.links);
     let media_description = entry
         .media
@@ -354,8 +354,12 @@ fn raw_from_entry(entry: Entry, scanned_language: Option<String>) -> RawItem {
         links,
         base: None,
         published: entry.published.or(entry.updated),
-        language: scanned_language.or(entry.language.as_deref().and_then(normalise_language)),
-        id_not_link: false,
+        language: hint
+            .language
+            .as_deref()
+            .or(entry.language.as_deref())
+            .and_then(normalise_language),
+        id_not_link: hint.guid_not_link,
     }
 }
 
@@ -537,19 +541,17 @@ fn find_item_start(bytes: &[u8]) -> Option<usize> {
     None
 }
 
-/// Item-level languages (an `xml:lang` on the item, or a `dc:language` inside it), which
-/// feed-rs does not report for RSS; one entry per item, in document order.
-fn item_languages(bytes: &[u8]) -> Option<Vec<Option<String>>> {
+/// Per-item facts feed-rs drops, in document order: an item's own language (`xml:lang` on
+/// the item or a `dc:language` inside it) and a `guid isPermaLink="false"`. Only scanned
+/// for when they could matter: some text says "lang" after the first item, or an item has no
+/// link but a URL for an id.
+fn item_hints(bytes: &[u8], entries: &[Entry]) -> Option<Vec<soup::ItemHint>> {
     let first_item = find_item_start(bytes)?;
-    if !bytes[first_item..].windows(4).any(|w| w == b"lang") {
-        return None;
-    }
-    Some(
-        soup::item_languages(&decode(bytes))
-            .into_iter()
-            .map(|l| l.as_deref().and_then(normalise_language))
-            .collect(),
-    )
+    let languages = bytes[first_item..].windows(4).any(|w| w == b"lang");
+    let url_ids = entries
+        .iter()
+        .any(|e| e.links.is_empty() && e.id.trim_start().starts_with("http"));
+    (languages || url_ids).then(|| soup::item_hints(&decode(bytes)))
 }
 
 /// The first well-formedness error, with its byte offset, for the error message.
@@ -877,10 +879,12 @@ mod soup {
     impl Tokens<'_> {
         /// `<!DOCTYPE …>`, including an internal subset in brackets.
         fn doctype(&mut self, rest: &str) {
-            let bracket = rest.find('[');
+            // Look for the subset's `[` only up to the first `>`, or every `<!` would rescan
+            // the rest of the document.
             let close = rest.find('>');
-            match (bracket, close) {
-                (Some(b), Some(c)) if b < c => {
+            let bracket = rest[..close.unwrap_or(rest.len())].find('[');
+            match bracket {
+                Some(b) => {
                     self.until("]", b + 1);
                     self.until(">", 0);
                 }
@@ -1203,32 +1207,53 @@ mod soup {
         (Cow::Owned(numeric), end + 2)
     }
 
-    /// Each item's own language: its `xml:lang`, else the text of a `language` child.
-    pub(super) fn item_languages(text: &str) -> Vec<Option<String>> {
-        let mut languages: Vec<Option<String>> = Vec::new();
+    /// See `parse::item_hints`.
+    #[derive(Debug, Default, Clone)]
+    pub(super) struct ItemHint {
+        pub language: Option<String>,
+        pub guid_not_link: bool,
+    }
+
+    pub(super) fn item_hints(text: &str) -> Vec<ItemHint> {
+        let mut hints: Vec<ItemHint> = Vec::new();
         let mut in_item = false;
         let mut in_language = false;
         for (_, _, tok) in Tokens::new(text) {
             match tok {
                 Tok::Start { name, attrs, empty } if is_item(name) => {
                     let attrs = attributes(attrs);
-                    languages.push(attribute(&attrs, "xml:lang").map(unescape));
+                    let language = attribute(&attrs, "xml:lang").map(unescape);
+                    hints.push(ItemHint {
+                        language,
+                        guid_not_link: false,
+                    });
                     in_item = !empty;
                 }
                 Tok::End { name } if is_item(name) => in_item = false,
-                Tok::Start {
-                    name, empty: false, ..
-                } if in_item => in_language = local(name).eq_ignore_ascii_case("language"),
+                Tok::Start { name, attrs, empty } if in_item => {
+                    let local = local(name);
+                    in_language = !empty && local.eq_ignore_ascii_case("language");
+                    let attrs = attributes(attrs);
+                    let not_permalink = attribute(&attrs, "isPermaLink")
+                        .is_some_and(|v| v.trim().eq_ignore_ascii_case("false"));
+                    if let (true, Some(hint)) = (
+                        local.eq_ignore_ascii_case("guid") && not_permalink,
+                        hints.last_mut(),
+                    ) {
+                        hint.guid_not_link = true;
+                    }
+                }
                 Tok::Text(t) if in_language => {
-                    if let Some(slot) = languages.last_mut().filter(|l| l.is_none()) {
-                        *slot = Some(unescape(t).trim().to_string()).filter(|l| !l.is_empty());
+                    if let Some(hint) = hints.last_mut().filter(|h| h.language.is_none()) {
+                        let language = unescape(t).trim().to_string();
+                        hint.language = Some(language).filter(|l| !l.is_empty());
                     }
                 }
                 Tok::CData(_) | Tok::Text(_) => {}
                 _ => in_language = false,
             }
         }
-        languages
+        hints
     }
 
     /// What the tolerant scan found.
@@ -1617,6 +1642,8 @@ mod tests {
         assert_eq!(feed.items[0].key, "https://x.example/1");
         assert_eq!(feed.items[1].link.as_deref(), Some("https://x.example/2"));
         assert_eq!(feed.items[1].key, "https://x.example/2");
+        assert_eq!(feed.items[2].link, None);
+        assert_eq!(feed.items[2].key, "https://x.example/3");
     }
 
     #[test]
@@ -1860,6 +1887,12 @@ mod tests {
             let _ = parse_feed(&bytes[..cut], URL);
             let _ = parse_feed(&bytes, URL);
         }
+        let started = std::time::Instant::now();
+        let in_item = |inner: String| {
+            rss(&format!(
+                "<item><title>t</title><description>{inner}</description></item>"
+            ))
+        };
         for hostile in [
             "<".repeat(100_000),
             "<a ".repeat(30_000),
@@ -1867,9 +1900,24 @@ mod tests {
             "&".repeat(100_000),
             "<item>".repeat(20_000),
             "<![CDATA[".repeat(10_000),
+            "<!x>".repeat(100_000),
+            "<!DOCTYPE [".repeat(10_000),
+            rss(&"<x>".repeat(100_000)),
+            in_item("<b>".repeat(100_000)),
+            in_item("<div>".repeat(100_000) + &"</div>".repeat(100_000)),
+            in_item("&lt;div&gt;".repeat(50_000)),
+            format!(
+                "<feed xmlns=\"http://www.w3.org/2005/Atom\"><entry><content type=\"xhtml\">{}</content></entry></feed>",
+                "<div>".repeat(50_000)
+            ),
         ] {
             let _ = parse_feed(hostile.as_bytes(), URL);
         }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "{:?}",
+            started.elapsed()
+        );
     }
 
     fn manifest() -> PathBuf {

@@ -55,3 +55,5 @@ pub async fn fresh_postgres(test: &str) -> Option<String> {
         .unwrap_or(admin);
     Some(format!("{base}/{name}"))
 }
+pub mod fake_discord;
+pub mod fake_telegram;

@@ -1,0 +1,183 @@
+//! Telegram: commands in private chats, groups, channels and forum topics, and scheduled briefs
+//! delivered through the `Messenger` seam. Built on teloxide.
+//!
+//! - `render`: Brief → Telegram HTML messages (pure, golden-tested).
+//! - `messenger`: `Messenger` impl and the Bot API error → `SendError` mapping.
+//! - `bot`: the update handlers (commands, admin checks, the topic keyboard's callbacks).
+//! - `webhook`: the webhook listener for deployments with several replicas.
+//!
+//! One `TelegramBot` (a `Throttle<Bot>`) serves both command replies and scheduled briefs, so
+//! both count against the same per-process rate limits.
+
+pub mod bot;
+pub mod messenger;
+pub mod render;
+pub mod webhook;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use teloxide::Bot;
+use teloxide::adaptors::Throttle;
+use teloxide::adaptors::throttle::{Limits, Settings};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::app::App;
+use crate::config::TelegramConfig;
+use crate::delivery::Messengers;
+use crate::schedule::clock::Clock;
+
+pub use messenger::TelegramMessenger;
+
+/// The platform name in destinations (`telegram:CHAT[/THREAD]`).
+pub const PLATFORM: &str = "telegram";
+
+/// The teloxide client every part of the adapter uses: requests paced by `Throttle`.
+pub type TelegramBot = Throttle<Bot>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum TelegramError {
+    /// An environment variable or config value that cannot be used as it is.
+    #[error("telegram configuration: {0}")]
+    Config(String),
+    /// A Bot API call at start-up failed (a wrong token, an unreachable server).
+    #[error("telegram request failed: {0}")]
+    Request(#[from] teloxide::RequestError),
+    /// The webhook listener could not bind its address.
+    #[error("telegram webhook listener on {address}: {source}")]
+    Listen {
+        address: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// Everything needed to talk to Telegram, read from the environment and `[telegram]`.
+#[derive(Clone)]
+pub struct TelegramSettings {
+    token: String,
+    /// Another Bot API server (a self-hosted one, or a test fake).
+    pub api_url: Option<url::Url>,
+    /// Webhook mode when set; long polling otherwise.
+    pub webhook: Option<WebhookSettings>,
+    pub limits: Limits,
+}
+
+impl std::fmt::Debug for TelegramSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TelegramSettings")
+            .field("token", &"[redacted]")
+            .field("api_url", &self.api_url)
+            .field("webhook", &self.webhook)
+            .finish()
+    }
+}
+
+#[derive(Clone)]
+pub struct WebhookSettings {
+    /// The public HTTPS URL Telegram posts to.
+    pub url: url::Url,
+    /// Where our listener binds.
+    pub listen: SocketAddr,
+    /// Expected in `X-Telegram-Bot-Api-Secret-Token`; every replica needs the same one.
+    pub secret: Option<String>,
+}
+
+impl std::fmt::Debug for WebhookSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookSettings")
+            .field("url", &self.url.as_str())
+            .field("listen", &self.listen)
+            .field("secret", &self.secret.as_ref().map(|_| "[redacted]"))
+            .finish()
+    }
+}
+
+/// Telegram's documented limits, with 20/min for groups (teloxide's default is a cautious 10).
+pub fn telegram_limits() -> Limits {
+    Limits {
+        messages_per_sec_chat: 1,
+        messages_per_min_chat: 20,
+        messages_per_min_channel_or_supergroup: 20,
+        messages_per_sec_overall: 30,
+    }
+}
+
+impl TelegramSettings {
+    pub fn new(token: impl Into<String>) -> Self {
+        Self {
+            token: token.into(),
+            api_url: None,
+            webhook: None,
+            limits: telegram_limits(),
+        }
+    }
+
+    /// `None` when `TELEGRAM_BOT_TOKEN` is unset or empty: Telegram is then off.
+    pub fn from_env(config: &TelegramConfig) -> Result<Option<Self>, TelegramError> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let Some(token) = var("TELEGRAM_BOT_TOKEN") else {
+            return Ok(None);
+        };
+        let mut settings = Self::new(token.trim());
+        if let Some(url) = var("TELEGRAM_API_URL") {
+            settings.api_url = Some(parse_url("TELEGRAM_API_URL", &url)?);
+        }
+        let url = var("TELEGRAM_WEBHOOK_URL").or_else(|| config.webhook_url.clone());
+        if let Some(url) = url {
+            let listen_text = var("TELEGRAM_WEBHOOK_LISTEN")
+                .or_else(|| config.webhook_listen.clone())
+                .unwrap_or_else(|| "0.0.0.0:8443".to_string());
+            let listen = listen_text.parse().map_err(|_| {
+                TelegramError::Config(format!(
+                    "webhook_listen {listen_text:?} is not an address like 0.0.0.0:8443"
+                ))
+            })?;
+            settings.webhook = Some(WebhookSettings {
+                url: parse_url("webhook_url", &url)?,
+                listen,
+                secret: var("TELEGRAM_WEBHOOK_SECRET"),
+            });
+        }
+        Ok(Some(settings))
+    }
+
+    /// The throttled client. Spawns the throttle's worker, so call it inside a Tokio runtime.
+    pub fn bot(&self) -> TelegramBot {
+        let mut bot = Bot::new(&self.token);
+        if let Some(url) = &self.api_url {
+            bot = bot.set_api_url(url.clone());
+        }
+        Throttle::spawn_with_settings(bot, Settings::default().limits(self.limits).no_retry())
+    }
+}
+
+fn parse_url(what: &str, text: &str) -> Result<url::Url, TelegramError> {
+    url::Url::parse(text.trim())
+        .map_err(|e| TelegramError::Config(format!("{what} {text:?} is not a URL: {e}")))
+}
+
+/// When `TELEGRAM_BOT_TOKEN` is set: adds the Telegram messenger and spawns the bot, which
+/// stops when `shutdown` turns true. Without a token, hands `messengers` back unchanged.
+pub fn start(
+    app: Arc<App>,
+    clock: Arc<dyn Clock>,
+    messengers: Messengers,
+    shutdown: watch::Receiver<bool>,
+) -> Result<(Messengers, Option<JoinHandle<()>>), TelegramError> {
+    let Some(settings) = TelegramSettings::from_env(&app.config.telegram)? else {
+        return Ok((messengers, None));
+    };
+    let bot = settings.bot();
+    let messengers = messengers.with(Arc::new(TelegramMessenger::new(bot.clone())));
+    let task = tokio::spawn(async move {
+        if let Err(error) = bot::run(app, clock, bot, settings.webhook, shutdown).await {
+            tracing::error!(%error, "telegram bot stopped");
+        }
+    });
+    Ok((messengers, Some(task)))
+}
+
+/// How long polling waits for updates; also about how long a stop may take in polling mode.
+pub const POLL_TIMEOUT: Duration = Duration::from_secs(10);

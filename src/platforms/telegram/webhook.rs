@@ -1,0 +1,63 @@
+//! Webhook mode: Telegram POSTs updates to our listener instead of us polling, so several
+//! replicas can run behind one URL. teloxide's axum router checks
+//! `X-Telegram-Bot-Api-Secret-Token` (a wrong or missing secret gets 401); we serve it.
+//!
+//! The webhook is registered on start but never deleted on stop: with several replicas, one
+//! stopping must not cut the others off. `briefbot run` without a webhook URL (polling)
+//! deletes it.
+
+use std::convert::Infallible;
+
+use teloxide::payloads::SetWebhookSetters;
+use teloxide::prelude::Requester;
+use teloxide::update_listeners::UpdateListener;
+use teloxide::update_listeners::webhooks::{Options, axum_no_setup};
+use tokio::task::JoinHandle;
+
+use super::{TelegramBot, TelegramError, WebhookSettings};
+
+/// Registers the webhook with Telegram and starts serving it. The listener stops serving
+/// (gracefully) once the dispatcher stops the returned update listener.
+pub async fn listen(
+    bot: &TelegramBot,
+    settings: WebhookSettings,
+) -> Result<(impl UpdateListener<Err = Infallible>, JoinHandle<()>), TelegramError> {
+    let mut options = Options::new(settings.listen, settings.url.clone());
+    if let Some(secret) = settings.secret {
+        options = options.secret_token(secret);
+    } else {
+        tracing::warn!(
+            "TELEGRAM_WEBHOOK_SECRET is unset: using a random secret, which other replicas do not share"
+        );
+    }
+    let secret = options.get_or_gen_secret_token().to_string();
+    bot.set_webhook(settings.url.clone())
+        .secret_token(secret)
+        .await?;
+
+    let tcp = tokio::net::TcpListener::bind(settings.listen)
+        .await
+        .map_err(|source| TelegramError::Listen {
+            address: settings.listen,
+            source,
+        })?;
+    let (listener, stopped, router) = axum_no_setup(options);
+    let server = tokio::spawn(async move {
+        // Without graceful shutdown tied to the listener's stop, shutdown would hang on
+        // keep-alive connections.
+        if let Err(error) = axum::serve(tcp, router)
+            .with_graceful_shutdown(stopped)
+            .await
+        {
+            tracing::error!(%error, "telegram webhook server failed");
+        }
+    });
+    Ok((listener, server))
+}
+
+/// Waits for the server to finish its requests in flight.
+pub async fn finish(server: JoinHandle<()>) {
+    if let Err(error) = server.await {
+        tracing::error!(%error, "telegram webhook server task failed");
+    }
+}
