@@ -17,7 +17,16 @@ pub struct App {
 impl App {
     /// Opens (and migrates) the configured database.
     pub async fn open(config: Config) -> Result<Self> {
-        let store = Store::open(&config.database.url).await?;
+        Self::open_with(config, true).await
+    }
+
+    /// Opens the configured database, migrating it only when asked (replicas of a fleet whose
+    /// operator runs `briefbot migrate` once leave it to that).
+    pub async fn open_with(config: Config, migrate: bool) -> Result<Self> {
+        let store = Store::connect(&config.database.url).await?;
+        if migrate {
+            store.migrate().await?;
+        }
         let engine = Engine::new(&config);
         Ok(Self {
             config,

@@ -45,6 +45,8 @@ pub struct Config {
     #[serde(default)]
     pub schedule: ScheduleConfig,
     #[serde(default)]
+    pub webhook: WebhookConfig,
+    #[serde(default)]
     pub telegram: TelegramConfig,
     #[serde(default)]
     pub discord: DiscordConfig,
@@ -193,6 +195,29 @@ impl Default for ScheduleConfig {
             concurrency: 8,
             ingest_interval: Duration::from_secs(15 * 60),
             retry_backoff: Duration::from_secs(30),
+        }
+    }
+}
+
+/// The generic webhook destination (`webhook:URL` subscriptions).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhookConfig {
+    /// Time allowed for one POST.
+    #[serde(deserialize_with = "duration")]
+    pub timeout: Duration,
+    /// Most POSTs per second across all webhook destinations; 0 means no limit.
+    pub per_second: u32,
+    /// Most POSTs per minute to one destination; 0 means no limit.
+    pub per_destination_per_minute: u32,
+}
+
+impl Default for WebhookConfig {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(15),
+            per_second: 20,
+            per_destination_per_minute: 30,
         }
     }
 }

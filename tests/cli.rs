@@ -170,7 +170,11 @@ fn unknown_topic_exits_2_and_lists_the_topics() {
 fn ingesting_twice_stores_nothing_new_and_a_broken_feed_does_not_stop_the_rest() {
     let sandbox = Sandbox::new();
     let broken = sandbox.path("broken.xml");
-    std::fs::write(&broken, "<rss><channel><item><title>cut off").expect("write");
+    std::fs::write(
+        &broken,
+        "<html><body><h1>502 Bad Gateway</h1></body></html>",
+    )
+    .expect("write");
     let good = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/demo/circuit-ledger.xml");
     let run = || {
         sandbox

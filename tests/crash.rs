@@ -100,7 +100,7 @@ async fn kill_9_mid_fan_out_loses_nothing_and_repeats_only_the_brief_in_flight()
     std::fs::write(
         &config,
         format!(
-            "[database]\nurl = \"{database}\"\n\n[schedule]\ntick = \"100ms\"\nlease = \"30s\"\nconcurrency = 1\nretry_backoff = \"1s\"\n"
+            "[database]\nurl = \"{database}\"\n\n[schedule]\ntick = \"100ms\"\nlease = \"30s\"\nconcurrency = 1\nretry_backoff = \"1s\"\n\n[webhook]\nper_second = 0\n"
         ),
     )
     .expect("config");

@@ -94,6 +94,10 @@ pub fn print_summary(reports: &[SourceReport], out: &mut dyn Write) -> std::io::
                 new_total += new;
                 format!("ok        {:<32} {new} new of {total} items", report.name)
             }
+            Outcome::FetchedElsewhere => format!(
+                "shared    {:<32} fetched recently by another replica",
+                report.name
+            ),
             Outcome::Unchanged => format!(
                 "unchanged {:<32} not modified since last fetch",
                 report.name

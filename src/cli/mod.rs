@@ -102,7 +102,13 @@ pub async fn run(args: Cli) -> anyhow::Result<ExitCode> {
             println!("{url}: migrations applied");
             Ok(ExitCode::SUCCESS)
         }
-        Command::Run(run_args) => run::run(open(config).await?, &run_args).await,
+        Command::Run(run_args) => {
+            let url = briefbot::storage::redact(&config.database.url);
+            let app = App::open_with(config, !run_args.no_migrate)
+                .await
+                .with_context(|| format!("opening database {url}"))?;
+            run::run(app, &run_args).await
+        }
         Command::Subscribe(sub_args) => {
             subscriptions::subscribe(&open(config).await?, &sub_args).await
         }

@@ -13,8 +13,9 @@ use tokio::sync::watch;
 use briefbot::app::App;
 use briefbot::delivery::Messengers;
 use briefbot::delivery::console::Console;
+use briefbot::delivery::limit::{Limited, Rate};
 use briefbot::delivery::webhook::Webhook;
-use briefbot::ingest::{Backoff, Ingestor};
+use briefbot::ingest::{Backoff, Ingestor, Shared};
 use briefbot::platforms::discord;
 use briefbot::schedule::clock::SystemClock;
 use briefbot::schedule::runner::Scheduler;
@@ -28,6 +29,9 @@ pub struct RunArgs {
     /// Do not fetch feeds (another process or replica ingests).
     #[arg(long)]
     pub no_ingest: bool,
+    /// Do not apply database migrations on start (run `briefbot migrate` once instead).
+    #[arg(long)]
+    pub no_migrate: bool,
 }
 
 pub async fn run(app: App, args: &RunArgs) -> anyhow::Result<ExitCode> {
@@ -46,9 +50,15 @@ pub async fn run(app: App, args: &RunArgs) -> anyhow::Result<ExitCode> {
         }
     }
     let (stop, stopped) = watch::channel(false);
+    let webhook = &app.config.webhook;
+    let webhooks = Limited::new(
+        Webhook::new(webhook.timeout)?,
+        Some(Rate::per_second(webhook.per_second)),
+        Some(Rate::per_minute(webhook.per_destination_per_minute)),
+    );
     let messengers = Messengers::default()
         .with(Arc::new(Console))
-        .with(Arc::new(Webhook::new(app.config.ingest.timeout)?));
+        .with(webhooks.shared());
     // --- Discord (src/platforms/discord): on when DISCORD_BOT_TOKEN and DISCORD_APPLICATION_ID
     // are set; registers the slash commands and answers them over the gateway, or over HTTP
     // when DISCORD_PUBLIC_KEY is set. Stops with the rest on `stopped`.
@@ -117,8 +127,14 @@ async fn ingest_loop(app: Arc<App>, mut stopped: watch::Receiver<bool>) {
     if sources.is_empty() {
         return;
     }
+    let shared = Shared {
+        worker: briefbot::schedule::runner::worker_id(),
+        lease: app.config.ingest.timeout * 2,
+        // A little under the interval, so the replica whose turn it is never just misses it.
+        min_interval: app.config.schedule.ingest_interval.mul_f64(0.9),
+    };
     let ingestor = match Ingestor::new(&app.store, &app.config.ingest) {
-        Ok(ingestor) => ingestor,
+        Ok(ingestor) => ingestor.shared_with_replicas(shared),
         Err(error) => {
             tracing::error!(%error, "ingestion disabled");
             return;

@@ -3,6 +3,7 @@
 //! delivery ledger decides what each failure means (wait, retry, pause, move).
 
 pub mod console;
+pub mod limit;
 pub mod webhook;
 
 use std::collections::HashMap;

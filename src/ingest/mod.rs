@@ -39,6 +39,8 @@ pub enum Outcome {
     Skipped {
         until: DateTime<Utc>,
     },
+    /// Another replica holds the source's lease or fetched it within the interval.
+    FetchedElsewhere,
     Failed {
         error: String,
     },
@@ -67,10 +69,20 @@ pub enum Backoff {
     Ignore,
 }
 
+/// Sharing sources among replicas: a source is fetched only by the replica holding its lease,
+/// and not again within `min_interval` of the last fetch (whoever made it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shared {
+    pub worker: String,
+    pub lease: Duration,
+    pub min_interval: Duration,
+}
+
 pub struct Ingestor<'a> {
     store: &'a Store,
     fetcher: Fetcher,
     settings: IngestConfig,
+    shared: Option<Shared>,
 }
 
 impl<'a> Ingestor<'a> {
@@ -79,7 +91,14 @@ impl<'a> Ingestor<'a> {
             store,
             fetcher: Fetcher::new(settings)?,
             settings: settings.clone(),
+            shared: None,
         })
+    }
+
+    /// Coordinates with other replicas through source leases (see `Shared`).
+    pub fn shared_with_replicas(mut self, shared: Shared) -> Self {
+        self.shared = Some(shared);
+        self
     }
 
     /// Ingests all sources, `concurrency` at a time; reports come back in the order given.
@@ -127,6 +146,30 @@ impl<'a> Ingestor<'a> {
         if backoff == Backoff::Respect && source.next_attempt_at > now.timestamp() {
             let until = DateTime::from_timestamp(source.next_attempt_at, 0).unwrap_or(now);
             return report(&source.name, Outcome::Skipped { until });
+        }
+        if let Some(shared) = &self.shared {
+            let claimed = self
+                .store
+                .claim_source(
+                    source.id,
+                    &shared.worker,
+                    now.timestamp(),
+                    shared.lease.as_secs() as i64,
+                    shared.min_interval.as_secs() as i64,
+                )
+                .await;
+            match claimed {
+                Ok(true) => {}
+                Ok(false) => return report(&source.name, Outcome::FetchedElsewhere),
+                Err(error) => {
+                    return report(
+                        &source.name,
+                        Outcome::Failed {
+                            error: error.to_string(),
+                        },
+                    );
+                }
+            }
         }
         match self.fetch_and_store(&source, now).await {
             Ok((outcome, name)) => report(&name, outcome),

@@ -1,4 +1,4 @@
 //! Chat platforms: thin glue between a client library and `commands`, `render` and the
 //! `Messenger` seam. Each platform lives in its own folder.
-pub mod telegram;
 pub mod discord;
+pub mod telegram;

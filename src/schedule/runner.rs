@@ -56,7 +56,7 @@ pub struct Scheduler {
 
 impl Scheduler {
     pub fn new(app: Arc<App>, messengers: Messengers, clock: Arc<dyn Clock>) -> Self {
-        let worker = format!("{}-{}", hostname(), std::process::id());
+        let worker = worker_id();
         Self {
             app,
             messengers,
@@ -72,73 +72,93 @@ impl Scheduler {
     /// Records every occurrence that has come, once per (subscription, time).
     pub async fn tick(&self) -> Result<TickReport, StorageError> {
         let now = self.clock.now();
+        let mut report = TickReport::default();
+        loop {
+            let due = self
+                .app
+                .store
+                .due_subscriptions(now.timestamp(), TICK_BATCH)
+                .await?;
+            let batch_was_full = due.len() as i64 == TICK_BATCH;
+            for subscription in due {
+                self.schedule_due(&subscription, now, &mut report).await?;
+            }
+            // Every subscription handled is advanced past `now` or paused, so the next batch
+            // holds only ones not seen yet.
+            if !batch_was_full {
+                return Ok(report);
+            }
+        }
+    }
+
+    async fn schedule_due(
+        &self,
+        subscription: &Subscription,
+        now: DateTime<chrono::Utc>,
+        report: &mut TickReport,
+    ) -> Result<(), StorageError> {
         let grace = chrono::Duration::from_std(self.app.config.schedule.grace)
             .unwrap_or(chrono::Duration::hours(3));
-        let mut report = TickReport::default();
-        for subscription in self
-            .app
-            .store
-            .due_subscriptions(now.timestamp(), TICK_BATCH)
-            .await?
-        {
-            let Some((schedule, zone)) = self.schedule_of(&subscription).await? else {
-                continue;
-            };
-            let mut occurrences = Vec::new();
-            let mut at = DateTime::from_timestamp(subscription.next_run_at, 0).unwrap_or(now);
-            let mut next = Some(at);
-            while let Some(due) = next.filter(|t| *t <= now) {
-                occurrences.push(due);
-                at = due;
-                next = schedule.next_after(due, zone);
-            }
-            let Some(next_run) = next.or_else(|| schedule.next_after(at, zone)) else {
-                continue;
-            };
-            // Only the row for the latest few occurrences: a bot down for a month explains the
-            // last day of gaps, it does not write a thousand rows.
-            let skip_older = occurrences.len().saturating_sub(MAX_BACKFILL);
-            for due in occurrences.into_iter().skip(skip_older) {
-                let late_by = now - due;
-                let (status, reason) = if late_by > grace {
-                    report.missed += 1;
-                    (
-                        DeliveryStatus::Skipped,
-                        Some(format!(
-                            "missed: briefbot was not running at {} and {} is past the {} grace period",
-                            due.format("%Y-%m-%d %H:%M UTC"),
-                            format_duration(late_by),
-                            format_duration(grace)
-                        )),
-                    )
-                } else {
-                    (DeliveryStatus::Pending, None)
-                };
-                let created = self
-                    .app
-                    .store
-                    .schedule_delivery(
-                        subscription.id,
-                        due.timestamp(),
-                        status,
-                        reason.as_deref(),
-                        now.timestamp(),
-                    )
-                    .await?;
-                if created && status == DeliveryStatus::Pending {
-                    report.scheduled += 1;
-                }
-            }
+        let Some((schedule, zone)) = self.schedule_of(subscription).await? else {
+            return Ok(());
+        };
+        let mut occurrences = Vec::new();
+        let mut next = DateTime::from_timestamp(subscription.next_run_at, 0);
+        while let Some(due) = next.filter(|t| *t <= now) {
+            occurrences.push(due);
+            next = schedule.next_after(due, zone);
+        }
+        let Some(next_run) = next else {
+            let reason = "the schedule has no further occurrence";
             self.app
                 .store
-                .advance_subscription(
+                .set_destination_paused(&subscription.destination, true, Some(reason))
+                .await?;
+            return Ok(());
+        };
+        // Only the rows for the latest few occurrences: a bot down for a month explains the
+        // last day of gaps, it does not write a thousand rows.
+        let skip_older = occurrences.len().saturating_sub(MAX_BACKFILL);
+        for due in occurrences.into_iter().skip(skip_older) {
+            let late_by = now - due;
+            let (status, reason) = if late_by > grace {
+                report.missed += 1;
+                (
+                    DeliveryStatus::Skipped,
+                    Some(format!(
+                        "missed: briefbot was not running at {} and {} is past the {} grace period",
+                        due.format("%Y-%m-%d %H:%M UTC"),
+                        format_duration(late_by),
+                        format_duration(grace)
+                    )),
+                )
+            } else {
+                (DeliveryStatus::Pending, None)
+            };
+            let created = self
+                .app
+                .store
+                .schedule_delivery(
                     subscription.id,
-                    subscription.next_run_at,
-                    next_run.timestamp(),
+                    due.timestamp(),
+                    status,
+                    reason.as_deref(),
+                    now.timestamp(),
                 )
                 .await?;
+            if created && status == DeliveryStatus::Pending {
+                report.scheduled += 1;
+            }
         }
-        Ok(report)
+        self.app
+            .store
+            .advance_subscription(
+                subscription.id,
+                subscription.next_run_at,
+                next_run.timestamp(),
+            )
+            .await?;
+        Ok(())
     }
 
     async fn schedule_of(
@@ -239,6 +259,11 @@ impl Scheduler {
             }
         }
     }
+}
+
+/// This process's name in leases and claims: host and process id.
+pub fn worker_id() -> String {
+    format!("{}-{}", hostname(), std::process::id())
 }
 
 fn hostname() -> String {

@@ -119,7 +119,7 @@ impl FromStr for Schedule {
         if words[0].eq_ignore_ascii_case("cron") {
             return parse_cron(&words[1..].join(" "));
         }
-        if words.len() >= 5 && words.iter().all(|w| looks_like_cron_field(w)) {
+        if words.len() >= 3 && words.iter().all(|w| looks_like_cron_field(w)) {
             return parse_cron(&words.join(" "));
         }
         let mut time = None;
@@ -425,7 +425,7 @@ mod tests {
         assert!(message("weekdays").contains("No time"));
         assert!(message("noonish").contains("noonish"));
         assert!(message("0 8 * * 9").contains("out of range"));
-        assert!(message("1 2 3").contains("Could not read"));
+        assert!(message("1 2 3").contains("has 3 fields"));
         assert!(
             parse_zone("Mars/Olympus")
                 .unwrap_err()

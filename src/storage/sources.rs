@@ -122,4 +122,30 @@ impl Store {
         .await?;
         Ok(())
     }
+
+    /// Takes the right to fetch a source now: only when no other replica holds it and the
+    /// source was not fetched within `min_interval_secs`. Returns false when another replica
+    /// has it or fetched it recently.
+    pub async fn claim_source(
+        &self,
+        source_id: i64,
+        worker: &str,
+        now: i64,
+        lease_secs: i64,
+        min_interval_secs: i64,
+    ) -> Result<bool> {
+        let result = sqlx::query(
+            "UPDATE sources SET leased_by = $1, lease_until = $2 WHERE id = $3 \
+             AND (lease_until IS NULL OR lease_until < $4 OR leased_by = $1) \
+             AND (last_fetch_at IS NULL OR last_fetch_at <= $5)",
+        )
+        .bind(worker)
+        .bind(now + lease_secs)
+        .bind(source_id)
+        .bind(now)
+        .bind(now - min_interval_secs)
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
 }

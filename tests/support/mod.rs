@@ -39,6 +39,22 @@ pub async fn fresh_postgres(test: &str) -> Option<String> {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
         .unwrap_or_default();
+    // Databases left by earlier test processes (each test binary is its own process) are
+    // dropped here, so a developer's server does not fill up with them.
+    let stale: Vec<String> = sqlx::query_scalar(
+        "SELECT datname FROM pg_database WHERE datname LIKE 'briefbot\\_%' AND datname NOT LIKE $1",
+    )
+    .bind(format!("%\\_{}\\_%", std::process::id()))
+    .fetch_all(&mut connection)
+    .await
+    .unwrap_or_default();
+    for old in stale {
+        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {old} WITH (FORCE)"
+        )))
+        .execute(&mut connection)
+        .await;
+    }
     let name = format!(
         "briefbot_{}_{}_{}",
         test.replace(|c: char| !c.is_ascii_alphanumeric(), "_"),
