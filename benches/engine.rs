@@ -113,7 +113,7 @@ fn items(count: usize, as_of: DateTime<Utc>) -> Vec<Item> {
         let amount = format!("${} billion", 1 + seed.next(40));
         let outlets = 1 + seed.next(8);
         let minutes = seed.next(24 * 60) as i64;
-        for outlet in 0..outlets {
+        for (outlet, rewording) in REWORDINGS.iter().enumerate().take(outlets) {
             if items.len() >= count {
                 break;
             }
@@ -123,7 +123,7 @@ fn items(count: usize, as_of: DateTime<Utc>) -> Vec<Item> {
             } else {
                 format!(
                     "{}{company} {} (event {event})",
-                    REWORDINGS[outlet],
+                    rewording,
                     what.replace("{amount}", &amount)
                 )
             };

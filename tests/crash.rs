@@ -164,7 +164,7 @@ async fn kill_9_mid_fan_out_loses_nothing_and_repeats_only_the_brief_in_flight()
         .expect("exit");
     assert!(exit.success(), "SIGTERM is a clean shutdown: {exit:?}");
 
-    let received = received.lock().expect("lock");
+    let received = std::mem::take(&mut *received.lock().expect("lock"));
     let repeats: Vec<(&usize, &Vec<String>)> = received
         .by_destination
         .iter()
