@@ -453,6 +453,21 @@ async fn only_admins_change_subscriptions_and_mistakes_are_explained() {
         matches!(&ok.body, ReplyBody::Text(m) if m.contains("Chips & Hardware") && m.contains("Europe/Berlin")),
         "{ok:?}"
     );
+    let zone_without_slash =
+        commands::execute(&app, &admin, &subscribe("markets 07:00 Japan"), now).await;
+    assert!(
+        matches!(&zone_without_slash.body, ReplyBody::Text(m) if m.contains("Japan")),
+        "{zone_without_slash:?}"
+    );
+    commands::execute(
+        &app,
+        &admin,
+        &Command::Unsubscribe {
+            topic: Some("markets".into()),
+        },
+        now,
+    )
+    .await;
     let stored = app.store.subscriptions_for(&group).await.expect("subs");
     assert_eq!(stored.len(), 1);
     assert_eq!(

@@ -185,9 +185,11 @@ async fn subscribe(
         Ok(topic) => topic.unwrap_or_else(|| "all".to_string()),
         Err(message) => return Ok(Reply::error(message)),
     };
-    let (zone_word, schedule_words): (Vec<&String>, Vec<&String>) = rest.iter().partition(|word| {
-        word.contains('/') || matches!(word.to_uppercase().as_str(), "UTC" | "GMT")
-    });
+    // A zone is an IANA name ("Europe/Berlin", "UTC", "Japan"); no schedule word ("mon",
+    // "8am", "weekdays") is one.
+    let (zone_word, schedule_words): (Vec<&String>, Vec<&String>) = rest
+        .iter()
+        .partition(|word| word.contains('/') || (word.len() > 2 && parse_zone(word).is_ok()));
     if zone_word.len() > 1 {
         return Ok(Reply::error("Give one time zone, like Europe/Berlin."));
     }

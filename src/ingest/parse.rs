@@ -4,12 +4,17 @@
 //! Real feeds are often broken, so XML goes through up to three readers, stopping at the
 //! first that works:
 //! 1. feed-rs on the bytes as served.
-//! 2. feed-rs on a repaired copy ([`soup::repair`]): decoded to UTF-8, bare `&` and stray `<`
+//! 2. feed-rs on a repaired copy (`soup::repair`): decoded to UTF-8, bare `&` and stray `<`
 //!    escaped, HTML-only entities (`&nbsp;`) turned into numeric references, characters XML
 //!    forbids dropped, mismatched and unclosed elements closed (which also mends truncated
-//!    documents), an unsupported `<rss version>` set to 2.0.
-//! 3. A tolerant scan ([`soup::extract`]) that picks `<item>`/`<entry>` blocks out of
+//!    documents), an unsupported `<rss version>` set to 2.0, an Atom text construct whose
+//!    `type` feed-rs rejects renamed (`text/plain` → `text`) or, if binary, dropped.
+//! 3. A tolerant scan (`soup::extract`) that picks `<item>`/`<entry>` blocks out of
 //!    whatever is left, for documents too broken for any XML parser.
+//!
+//! UTF-16 and UTF-32 documents are transcoded to UTF-8 before step 1 (feed-rs cannot read
+//! UTF-32 and panics on some UTF-16). A JSON Feed feed-rs refuses (no feed title, numeric
+//! ids) is read field by field from the JSON value instead.
 //!
 //! Every stage is linear in the input, the input is capped at [`MAX_FEED_BYTES`] and the
 //! output at [`MAX_ITEMS`] items, and nothing here panics on any input (feed-rs itself runs

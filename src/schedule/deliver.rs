@@ -151,10 +151,18 @@ pub async fn deliver(
             Ok(Outcome::Retry)
         }
         Err(SendError::Gone { reason }) => {
-            let platform = &subscription.destination.platform;
-            store
-                .pause_chat(platform, &subscription.destination.chat_id, &reason)
-                .await?;
+            // A vanished thread says nothing about its channel; a vanished chat takes all of
+            // its threads with it.
+            if subscription.destination.thread_id.is_some() {
+                store
+                    .set_destination_paused(&subscription.destination, true, Some(&reason))
+                    .await?;
+            } else {
+                let platform = &subscription.destination.platform;
+                store
+                    .pause_chat(platform, &subscription.destination.chat_id, &reason)
+                    .await?;
+            }
             tracing::warn!(destination = %destination_key, %reason, "destination gone; its subscriptions are paused");
             store
                 .finish_delivery(
