@@ -13,10 +13,8 @@ use axum::Router;
 use axum::extract::{Path as UrlPath, State};
 use axum::http::HeaderMap;
 use axum::routing::post;
-use chrono::Utc;
 
-use briefbot::model::Destination;
-use briefbot::storage::{DeliveryStatus, NewSubscription, Store};
+use briefbot::storage::{DeliveryStatus, Store};
 
 const DESTINATIONS: usize = 200;
 const KILLS: usize = 3;
@@ -107,22 +105,7 @@ async fn kill_9_mid_fan_out_loses_nothing_and_repeats_only_the_brief_in_flight()
 
     // 200 subscriptions whose 08:00 brief fell due a few seconds ago.
     let store = Store::open(&database).await.expect("store");
-    let now = Utc::now().timestamp();
-    for number in 0..DESTINATIONS {
-        let subscription = NewSubscription {
-            destination: Destination::new("webhook", &format!("{base}/hook/{number}"), None),
-            topic: "all".into(),
-            schedule: "08:00".into(),
-            timezone: "UTC".into(),
-            skip_if_empty: false,
-            max_window_secs: 48 * 3600,
-            next_run_at: now - 5,
-        };
-        store
-            .upsert_subscription(&subscription, now)
-            .await
-            .expect("subscribe");
-    }
+    support::due_webhook_subscriptions(&store, &base, DESTINATIONS).await;
 
     let mut killed_at = Vec::new();
     for kill in 0..KILLS {

@@ -11,10 +11,8 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::{Path as UrlPath, State};
 use axum::routing::post;
-use chrono::Utc;
 
-use briefbot::model::Destination;
-use briefbot::storage::{DeliveryStatus, NewSubscription, Store};
+use briefbot::storage::{DeliveryStatus, Store};
 
 const DESTINATIONS: usize = 500;
 const CONCURRENCY: usize = 2;
@@ -57,22 +55,7 @@ async fn three_replicas_deliver_each_brief_once_and_survive_a_kill() {
     tokio::spawn(async move { axum::serve(listener, server).await.expect("serve") });
 
     let store = Store::open(&database).await.expect("migrate");
-    let now = Utc::now().timestamp();
-    for number in 0..DESTINATIONS {
-        let subscription = NewSubscription {
-            destination: Destination::new("webhook", &format!("{base}/hook/{number}"), None),
-            topic: "all".into(),
-            schedule: "08:00".into(),
-            timezone: "UTC".into(),
-            skip_if_empty: false,
-            max_window_secs: 48 * 3600,
-            next_run_at: now - 5,
-        };
-        store
-            .upsert_subscription(&subscription, now)
-            .await
-            .expect("subscribe");
-    }
+    support::due_webhook_subscriptions(&store, &base, DESTINATIONS).await;
     let dir = tempfile::tempdir().expect("temp dir");
     let config = dir.path().join("replica.toml");
     std::fs::write(

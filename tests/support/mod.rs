@@ -1,7 +1,8 @@
 //! Shared test support: databases on both backends.
 #![allow(dead_code)]
 
-use briefbot::storage::Store;
+use briefbot::model::Destination;
+use briefbot::storage::{NewSubscription, Store};
 
 /// Where the local PostgreSQL server is (trust auth); override with BRIEFBOT_TEST_POSTGRES.
 fn postgres_admin_url() -> String {
@@ -73,3 +74,24 @@ pub async fn fresh_postgres(test: &str) -> Option<String> {
 }
 pub mod fake_discord;
 pub mod fake_telegram;
+
+/// `count` webhook subscriptions (`{base}/hook/{n}`) whose daily brief fell due a few seconds
+/// ago, posting even when there is no news: the load for the process-level delivery tests.
+pub async fn due_webhook_subscriptions(store: &Store, base: &str, count: usize) {
+    let now = chrono::Utc::now().timestamp();
+    for number in 0..count {
+        let subscription = NewSubscription {
+            destination: Destination::new("webhook", &format!("{base}/hook/{number}"), None),
+            topic: "all".into(),
+            schedule: "08:00".into(),
+            timezone: "UTC".into(),
+            skip_if_empty: false,
+            max_window_secs: 48 * 3600,
+            next_run_at: now - 5,
+        };
+        store
+            .upsert_subscription(&subscription, now)
+            .await
+            .expect("subscribe");
+    }
+}
