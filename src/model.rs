@@ -81,6 +81,17 @@ impl Brief {
     pub fn is_empty(&self) -> bool {
         self.story_count() == 0
     }
+
+    /// Distinct outlets cited by the stories these sections hold.
+    pub fn count_sources(sections: &[Section]) -> usize {
+        let sources: std::collections::BTreeSet<&str> = sections
+            .iter()
+            .flat_map(|s| &s.stories)
+            .flat_map(|story| &story.links)
+            .map(|link| link.source.as_str())
+            .collect();
+        sources.len()
+    }
 }
 
 /// Where a brief is delivered: a platform, a chat or channel there, and optionally a thread

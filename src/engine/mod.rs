@@ -10,7 +10,6 @@ pub mod rank;
 pub mod summarise;
 pub mod text;
 
-use std::collections::BTreeSet;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -80,13 +79,7 @@ impl Engine {
         });
 
         let sections = self.sections(stories, request);
-        let sources: BTreeSet<&str> = sections
-            .iter()
-            .flat_map(|s| &s.stories)
-            .flat_map(|story| &story.links)
-            .map(|link| link.source.as_str())
-            .collect();
-        let source_count = sources.len();
+        let source_count = Brief::count_sources(&sections);
         Brief {
             title: self.title.clone(),
             topic: request.topic.clone(),

@@ -242,14 +242,7 @@ pub fn drop_already_delivered(brief: &mut Brief, delivered: &HashSet<i64>) {
     if brief.topic.is_none() {
         brief.sections.retain(|section| !section.stories.is_empty());
     }
-    let sources: HashSet<&str> = brief
-        .sections
-        .iter()
-        .flat_map(|s| &s.stories)
-        .flat_map(|s| &s.links)
-        .map(|l| l.source.as_str())
-        .collect();
-    brief.source_count = sources.len();
+    brief.source_count = Brief::count_sources(&brief.sections);
 }
 
 #[cfg(test)]
