@@ -17,7 +17,6 @@ use sqlx::Connection;
 use briefbot::app::App;
 use briefbot::config::Config;
 use briefbot::delivery::{MessageIds, Messenger, Messengers, Outgoing, SendError};
-use briefbot::engine::Engine;
 use briefbot::model::Destination;
 use briefbot::schedule::clock::SystemClock;
 use briefbot::schedule::runner::Scheduler;
@@ -43,13 +42,8 @@ fn config() -> Config {
 async fn replica(url: &str) -> Scheduler {
     let config = config();
     let store = Store::open(url).await.expect("store");
-    let engine = Engine::new(&config);
     Scheduler::new(
-        Arc::new(App {
-            config,
-            store,
-            engine,
-        }),
+        Arc::new(App::with_store(config, store)),
         Messengers::default().with(Arc::new(Instant200)),
         Arc::new(SystemClock),
     )

@@ -23,7 +23,6 @@ use briefbot::config::Config;
 use briefbot::delivery::Messengers;
 use briefbot::delivery::limit::{Limited, Rate};
 use briefbot::delivery::webhook::Webhook;
-use briefbot::engine::Engine;
 use briefbot::model::Destination;
 use briefbot::schedule::clock::SystemClock;
 use briefbot::schedule::runner::Scheduler;
@@ -113,12 +112,7 @@ async fn main() {
     .expect("config");
     config.schedule.concurrency = 16;
     config.schedule.tick = Duration::from_millis(50);
-    let engine = Engine::new(&config);
-    let app = Arc::new(App {
-        config,
-        store,
-        engine,
-    });
+    let app = Arc::new(App::with_store(config, store));
     let webhook = Limited::new(
         Webhook::new(Duration::from_secs(10)).expect("client"),
         Some(Rate::per_second(allowed)),

@@ -13,7 +13,6 @@ use sqlx::Connection;
 use briefbot::app::App;
 use briefbot::config::Config;
 use briefbot::delivery::Messengers;
-use briefbot::engine::Engine;
 use briefbot::model::Destination;
 use briefbot::schedule::clock::SystemClock;
 use briefbot::schedule::runner::Scheduler;
@@ -60,13 +59,8 @@ fn bench_tick(c: &mut Criterion) {
         let config =
             Config::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("config/briefbot.toml"))
                 .expect("config");
-        let engine = Engine::new(&config);
         Scheduler::new(
-            Arc::new(App {
-                config,
-                store,
-                engine,
-            }),
+            Arc::new(App::with_store(config, store)),
             Messengers::default(),
             Arc::new(SystemClock),
         )

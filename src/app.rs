@@ -1,4 +1,5 @@
-//! The application context handed to every runner: configuration, storage and the engine.
+//! The application context handed to every runner: configuration, storage, the engine and
+//! the summarizer.
 
 use chrono::{DateTime, Utc};
 
@@ -7,11 +8,13 @@ use crate::engine::{BriefRequest, Engine};
 use crate::ingest::SourceSpec;
 use crate::model::Brief;
 use crate::storage::{Result, Store};
+use crate::summarizer::{Summarizer, Wait, Written};
 
 pub struct App {
     pub config: Config,
     pub store: Store,
     pub engine: Engine,
+    pub summarizer: Summarizer,
 }
 
 impl App {
@@ -27,12 +30,19 @@ impl App {
         if migrate {
             store.migrate().await?;
         }
+        Ok(Self::with_store(config, store))
+    }
+
+    /// An app over an already open (and migrated) store.
+    pub fn with_store(config: Config, store: Store) -> Self {
         let engine = Engine::new(&config);
-        Ok(Self {
+        let summarizer = Summarizer::new(&config.summarizer);
+        Self {
             config,
             store,
             engine,
-        })
+            summarizer,
+        }
     }
 
     /// The configured sources as ingestion wants them.
@@ -48,14 +58,30 @@ impl App {
             .collect()
     }
 
-    /// Builds a brief from the stored items in the request's window.
-    pub async fn brief(&self, request: &BriefRequest) -> Result<Brief> {
+    /// Builds a brief from the stored items in the request's window, with model-written
+    /// summaries as far as `wait` allows (none with the extractive summarizer).
+    pub async fn brief(&self, request: &BriefRequest, wait: Wait) -> Result<Brief> {
+        Ok(self.brief_and_report(request, wait).await?.0)
+    }
+
+    /// `brief`, and how many of its summaries the model wrote.
+    pub async fn brief_and_report(
+        &self,
+        request: &BriefRequest,
+        wait: Wait,
+    ) -> Result<(Brief, Written)> {
         let window = chrono::Duration::from_std(request.window).unwrap_or(chrono::Duration::MAX);
         let start = request
             .as_of
             .checked_sub_signed(window)
             .unwrap_or(DateTime::<Utc>::MIN_UTC);
         let items = self.store.items_between(start, request.as_of).await?;
-        Ok(self.engine.build_brief(&items, request))
+        let mut brief = self.engine.build_brief(&items, request);
+        let written = self
+            .summarizer
+            .write(&self.store, &mut brief, &items, wait)
+            .await?;
+        tracing::debug!(?written, topic = ?request.topic, "brief built");
+        Ok((brief, written))
     }
 }

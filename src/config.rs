@@ -51,6 +51,8 @@ pub struct Config {
     #[serde(default)]
     pub discord: DiscordConfig,
     #[serde(default)]
+    pub summarizer: SummarizerConfig,
+    #[serde(default)]
     pub topics: Vec<TopicConfig>,
     #[serde(default)]
     pub sources: Vec<SourceConfig>,
@@ -244,6 +246,99 @@ pub struct DiscordConfig {
     pub interactions_listen: Option<String>,
 }
 
+/// Who writes story summaries and the brief's overview.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SummarizerKind {
+    /// Whole sentences picked from the feeds; offline, free, always available.
+    #[default]
+    Extractive,
+    /// A model behind an OpenAI-compatible Chat Completions endpoint (OpenAI, DeepSeek, Qwen,
+    /// GLM, Moonshot, Ollama, vLLM…), with the extractive summaries as the fallback.
+    Openai,
+}
+
+impl std::str::FromStr for SummarizerKind {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "extractive" => Ok(Self::Extractive),
+            "openai" => Ok(Self::Openai),
+            other => Err(format!(
+                "unknown summarizer {other:?}: use extractive or openai"
+            )),
+        }
+    }
+}
+
+/// `[summarizer]`. The API key is read from env `BRIEFBOT_LLM_API_KEY` only, never from a file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SummarizerConfig {
+    pub kind: SummarizerKind,
+    /// The API root that `/chat/completions` is appended to, e.g. https://api.openai.com/v1.
+    pub base_url: String,
+    pub model: String,
+    /// Time allowed for one model call.
+    #[serde(deserialize_with = "duration")]
+    pub timeout: Duration,
+    /// Longest an on-demand `/brief` waits for missing summaries before answering with
+    /// extractive ones (the model's answer is still cached for the next request).
+    #[serde(deserialize_with = "duration")]
+    pub reply_deadline: Duration,
+    /// How long before a scheduled brief is due its summaries are written, so the delivery
+    /// itself only reads the cache.
+    #[serde(deserialize_with = "duration")]
+    pub prepare_ahead: Duration,
+    /// Output tokens allowed per call.
+    pub max_tokens: u32,
+    /// The request field that carries `max_tokens`: `max_tokens` (most providers) or
+    /// `max_completion_tokens` (OpenAI's reasoning models reject the former).
+    pub max_tokens_field: String,
+    /// Omitted from the request when unset (some reasoning models accept only their default).
+    pub temperature: Option<f32>,
+    /// Ask for `response_format = {"type": "json_object"}`; turn off for an endpoint that
+    /// rejects the field (the answer is parsed leniently either way).
+    pub json_mode: bool,
+    /// Stories summarised per call.
+    pub stories_per_call: usize,
+    /// Longest model-written story summary, in characters; longer output is cut at a word.
+    pub summary_chars: usize,
+    /// Model calls per UTC day across all replicas; 0 means no limit.
+    pub daily_calls: u64,
+    /// Tokens (prompt + completion) per UTC day across all replicas; 0 means no limit.
+    pub daily_tokens: u64,
+    /// Consecutive failed calls that open the circuit breaker.
+    pub breaker_failures: u32,
+    /// How long an open breaker sends every summary to the extractive fallback.
+    #[serde(deserialize_with = "duration")]
+    pub breaker_cooldown: Duration,
+}
+
+impl Default for SummarizerConfig {
+    fn default() -> Self {
+        Self {
+            kind: SummarizerKind::Extractive,
+            base_url: "https://api.openai.com/v1".into(),
+            model: "gpt-4o-mini".into(),
+            timeout: Duration::from_secs(30),
+            reply_deadline: Duration::from_secs(4),
+            prepare_ahead: Duration::from_secs(20 * 60),
+            max_tokens: 900,
+            max_tokens_field: "max_tokens".into(),
+            temperature: Some(0.2),
+            json_mode: true,
+            stories_per_call: 6,
+            summary_chars: 320,
+            daily_calls: 500,
+            daily_tokens: 1_000_000,
+            breaker_failures: 3,
+            breaker_cooldown: Duration::from_secs(10 * 60),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TopicConfig {
@@ -432,8 +527,53 @@ impl Config {
                     .into(),
             );
         }
+        self.validate_summarizer()?;
         if !(self.classify.threshold.is_finite() && self.classify.threshold > 0.0) {
             return Err("classify.threshold must be a positive number".into());
+        }
+        Ok(())
+    }
+
+    /// Checks `[summarizer]` alone (also after `--summarizer` changed its kind).
+    pub fn validate_summarizer(&self) -> Result<(), String> {
+        let summarizer = &self.summarizer;
+        if summarizer.kind == SummarizerKind::Extractive {
+            return Ok(());
+        }
+        match url::Url::parse(summarizer.base_url.trim()) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") => {}
+            _ => {
+                return Err(format!(
+                    "summarizer.base_url {:?} must be an http(s) URL such as https://api.openai.com/v1",
+                    summarizer.base_url
+                ));
+            }
+        }
+        if summarizer.model.trim().is_empty() {
+            return Err("summarizer.model is empty: name the model to call".into());
+        }
+        if !matches!(
+            summarizer.max_tokens_field.as_str(),
+            "max_tokens" | "max_completion_tokens"
+        ) {
+            return Err(format!(
+                "summarizer.max_tokens_field {:?}: use max_tokens or max_completion_tokens",
+                summarizer.max_tokens_field
+            ));
+        }
+        if summarizer.timeout.is_zero()
+            || summarizer.max_tokens == 0
+            || summarizer.stories_per_call == 0
+            || summarizer.summary_chars < 40
+            || summarizer.breaker_failures == 0
+        {
+            return Err("summarizer.timeout, max_tokens, stories_per_call and breaker_failures must be above zero, and summary_chars at least 40".into());
+        }
+        if summarizer
+            .temperature
+            .is_some_and(|t| !(t.is_finite() && (0.0..=2.0).contains(&t)))
+        {
+            return Err("summarizer.temperature must be between 0 and 2".into());
         }
         Ok(())
     }

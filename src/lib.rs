@@ -1,8 +1,9 @@
 //! briefbot: news feeds in, short cited topic briefs out, delivered into team messengers.
 //!
 //! Dependencies point one way: `app` → {`schedule`, `delivery`} → {`ingest`, `storage`,
-//! `engine`, `render`} → `model`. `engine` and `render` are pure so they are fast to test and
-//! shared by every platform.
+//! `summarizer`, `engine`, `render`} → `model`. `engine` and `render` are pure so they are fast
+//! to test and shared by every platform; `summarizer` only rewrites the text of a brief the
+//! engine already built.
 
 pub mod app;
 pub mod commands;
@@ -15,3 +16,4 @@ pub mod platforms;
 pub mod render;
 pub mod schedule;
 pub mod storage;
+pub mod summarizer;

@@ -2,7 +2,7 @@
 //! Nothing here does I/O; the engine and the renderers work only with these values.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One normalised news item, whatever feed format it arrived in.
 #[derive(Debug, Clone, PartialEq)]
@@ -71,6 +71,18 @@ pub struct Brief {
     pub sections: Vec<Section>,
     /// Distinct outlets cited across all sections.
     pub source_count: usize,
+    /// The model-written overview and bottom line; `None` for an extractive brief.
+    pub editorial: Option<Editorial>,
+}
+
+/// What a model writes around the engine's stories: plain text, already checked against the
+/// brief's sources. Links, sources and sections never come from here.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Editorial {
+    /// Two to four sentences on what mattered.
+    pub overview: String,
+    /// One closing sentence.
+    pub bottom_line: String,
 }
 
 impl Brief {

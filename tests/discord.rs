@@ -18,7 +18,6 @@ use briefbot::app::App;
 use briefbot::commands::{self, Caller, Command};
 use briefbot::config::Config;
 use briefbot::delivery::Messengers;
-use briefbot::engine::Engine;
 use briefbot::model::Destination;
 use briefbot::platforms::discord::respond::{Initial, Responder};
 use briefbot::platforms::discord::{DiscordMessenger, Settings, interactions};
@@ -55,15 +54,7 @@ async fn app() -> (Arc<App>, tempfile::TempDir) {
         Config::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("config/briefbot.toml"))
             .expect("config");
     config.schedule.retry_backoff = Duration::from_secs(60);
-    let engine = Engine::new(&config);
-    (
-        Arc::new(App {
-            config,
-            store,
-            engine,
-        }),
-        dir,
-    )
+    (Arc::new(App::with_store(config, store)), dir)
 }
 
 /// Chip news and model news, published shortly before `published`.
@@ -648,12 +639,15 @@ async fn a_repeated_delivery_is_deduplicated_by_its_nonce() {
     let now = at("2026-03-02T07:00:00Z");
     add_news(&app.store, now - chrono::Duration::minutes(30), &["x1"], "").await;
     let brief = app
-        .brief(&briefbot::engine::BriefRequest {
-            topic: Some("chips".into()),
-            as_of: now,
-            window: Duration::from_secs(86_400),
-            max_stories: 5,
-        })
+        .brief(
+            &briefbot::engine::BriefRequest {
+                topic: Some("chips".into()),
+                as_of: now,
+                window: Duration::from_secs(86_400),
+                max_stories: 5,
+            },
+            briefbot::summarizer::Wait::CacheOnly,
+        )
         .await
         .expect("brief");
     let messenger = DiscordMessenger::new(Arc::new(settings(&fake).http())).expect("messenger");
@@ -677,12 +671,15 @@ async fn rate_limits_come_back_with_discords_wait() {
     let now = at("2026-03-02T07:00:00Z");
     add_news(&app.store, now - chrono::Duration::minutes(30), &["x1"], "").await;
     let brief = app
-        .brief(&briefbot::engine::BriefRequest {
-            topic: None,
-            as_of: now,
-            window: Duration::from_secs(86_400),
-            max_stories: 5,
-        })
+        .brief(
+            &briefbot::engine::BriefRequest {
+                topic: None,
+                as_of: now,
+                window: Duration::from_secs(86_400),
+                max_stories: 5,
+            },
+            briefbot::summarizer::Wait::CacheOnly,
+        )
         .await
         .expect("brief");
     fake.fail_next(

@@ -17,7 +17,6 @@ use tokio_tungstenite::tungstenite::Message;
 use briefbot::app::App;
 use briefbot::commands::{self, Caller, Command};
 use briefbot::config::Config;
-use briefbot::engine::Engine;
 use briefbot::model::Destination;
 use briefbot::platforms::discord::Settings;
 use briefbot::platforms::discord::gateway::{self, Places};
@@ -87,12 +86,7 @@ async fn gateway_interactions_are_answered_and_deleted_channels_paused() {
         .expect("store");
     let config = Config::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("config/briefbot.toml"))
         .expect("config");
-    let engine = Engine::new(&config);
-    let app = Arc::new(App {
-        config,
-        store,
-        engine,
-    });
+    let app = Arc::new(App::with_store(config, store));
     let doomed = Destination::new("discord", "300", None);
     let caller = Caller {
         destination: doomed.clone(),

@@ -53,6 +53,7 @@ fn brief(sections: Vec<Section>) -> Brief {
         window_start: at(7) - Duration::hours(24),
         sections,
         source_count: sources,
+        editorial: None,
     }
 }
 

@@ -143,6 +143,7 @@ fn sample_brief() -> Brief {
             },
         ],
         source_count: 7,
+        editorial: None,
     }
 }
 
@@ -158,6 +159,7 @@ fn empty_topic_brief() -> Brief {
             stories: Vec::new(),
         }],
         source_count: 0,
+        editorial: None,
     }
 }
 

@@ -15,7 +15,6 @@ use briefbot::app::App;
 use briefbot::commands::{self, Caller, Command, ReplyBody};
 use briefbot::config::Config;
 use briefbot::delivery::{MessageIds, Messenger, Messengers, Outgoing, SendError};
-use briefbot::engine::Engine;
 use briefbot::model::Destination;
 use briefbot::schedule::clock::{Clock, ManualClock};
 use briefbot::schedule::runner::Scheduler;
@@ -88,12 +87,7 @@ fn config() -> Config {
 
 fn app(store: Store) -> Arc<App> {
     let config = config();
-    let engine = Engine::new(&config);
-    Arc::new(App {
-        config,
-        store,
-        engine,
-    })
+    Arc::new(App::with_store(config, store))
 }
 
 /// Stores chip news published shortly before `published`.

@@ -14,7 +14,6 @@ use tokio::sync::watch;
 use briefbot::app::App;
 use briefbot::config::Config;
 use briefbot::delivery::{Messenger, Messengers, Outgoing};
-use briefbot::engine::Engine;
 use briefbot::model::Destination;
 use briefbot::platforms::telegram::{
     TelegramBot, TelegramMessenger, TelegramSettings, WebhookSettings, bot,
@@ -61,12 +60,7 @@ async fn harness() -> Harness {
         .expect("store");
     let config = Config::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("config/briefbot.toml"))
         .expect("config");
-    let engine = Engine::new(&config);
-    let app = Arc::new(App {
-        config,
-        store,
-        engine,
-    });
+    let app = Arc::new(App::with_store(config, store));
     let clock = Arc::new(ManualClock::new(at("2026-03-02T06:00:00Z")));
     add_news(&app.store, at("2026-03-02T05:30:00Z")).await;
     let mut settings = TelegramSettings::new("123456:TEST-TOKEN");
@@ -571,6 +565,7 @@ async fn a_long_brief_arrives_as_several_valid_messages() {
         window_start: at("2026-03-01T07:00:00Z"),
         sections: Vec::new(),
         source_count: 3,
+        editorial: None,
     };
     for (topic, title) in [
         ("chips", "Chips & Hardware"),

@@ -66,6 +66,7 @@ fn brief() -> Brief {
             }],
         }],
         source_count: 1,
+        editorial: None,
     }
 }
 

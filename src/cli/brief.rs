@@ -9,10 +9,11 @@ use clap::Args;
 
 use super::{UsageError, ingest, topics};
 use briefbot::app::App;
-use briefbot::config::{Config, parse_duration};
+use briefbot::config::{Config, SummarizerKind, parse_duration};
 use briefbot::engine::BriefRequest;
 use briefbot::ingest::Backoff;
 use briefbot::render::{self, Format};
+use briefbot::summarizer::{Stats, Wait, Written};
 
 #[derive(Debug, Args)]
 pub struct BriefArgs {
@@ -30,6 +31,24 @@ pub struct BriefArgs {
     /// text, markdown or json.
     #[arg(long, default_value = "text")]
     pub format: String,
+    /// extractive or openai: who writes the summaries for this run (default from the config).
+    #[arg(long, value_name = "KIND")]
+    pub summarizer: Option<String>,
+}
+
+/// Applies `--summarizer` to the config; a bad value or an incomplete `[summarizer]` section
+/// is a usage error.
+pub fn apply_summarizer_flag(config: &mut Config, args: &BriefArgs) -> anyhow::Result<()> {
+    let Some(kind) = &args.summarizer else {
+        return Ok(());
+    };
+    config.summarizer.kind = kind
+        .parse::<SummarizerKind>()
+        .map_err(|e| UsageError(format!("--summarizer: {e}")))?;
+    config
+        .validate_summarizer()
+        .map_err(|e| UsageError(format!("--summarizer {kind}: {e}")))?;
+    Ok(())
 }
 
 /// Validates the arguments into a request; every mistake is a usage error (exit 2).
@@ -89,11 +108,47 @@ pub async fn run(app: &App, args: &BriefArgs, request: &BriefRequest) -> anyhow:
             ingest::ingest_with_progress(app, &app.configured_sources(), Backoff::Ignore).await?;
         ingest::print_summary(&reports, &mut std::io::stderr())?;
     }
-    let brief = app.brief(request).await.context("building the brief")?;
+    let (brief, written) = app
+        .brief_and_report(request, Wait::Finish)
+        .await
+        .context("building the brief")?;
     let mut rendered = render::render(&brief, format);
     if !rendered.ends_with('\n') {
         rendered.push('\n');
     }
     print!("{rendered}");
+    if app.summarizer.is_enabled() {
+        eprintln!("{}", summary_report(&written, &app.summarizer.stats()));
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// "Summaries: 7 of 9 written by the model, overview included (2 calls, 3120 tokens); 2
+/// extractive (ungrounded 1, timeout 1)."
+fn summary_report(written: &Written, stats: &Stats) -> String {
+    let total = written.model_summaries + written.extractive_summaries;
+    let mut line = format!(
+        "Summaries: {} of {total} written by the model{} ({} calls, {} tokens this run)",
+        written.model_summaries,
+        if written.editorial {
+            ", with overview and bottom line"
+        } else {
+            ", no overview"
+        },
+        stats.calls,
+        stats.tokens
+    );
+    if !stats.fallbacks.is_empty() {
+        let reasons: Vec<String> = stats
+            .fallbacks
+            .iter()
+            .map(|(reason, count)| format!("{reason} {count}"))
+            .collect();
+        line.push_str(&format!(
+            "; fell back to extractive: {}",
+            reasons.join(", ")
+        ));
+    }
+    line.push('.');
+    line
 }

@@ -1,12 +1,13 @@
 //! `briefbot check`: the config already parsed and validated on load; this reports what it
-//! found and the problems only a look at the sources can show.
+//! found and the problems only a look at the sources and the model endpoint can show.
 
 use std::path::Path;
 use std::process::ExitCode;
 
-use briefbot::config::Config;
+use briefbot::config::{Config, SummarizerKind};
+use briefbot::summarizer::{API_KEY_ENV, ChatClient, Summarizer};
 
-pub fn run(config: &Config, path: &Path) -> anyhow::Result<ExitCode> {
+pub async fn run(config: &Config, path: &Path) -> anyhow::Result<ExitCode> {
     let mut problems = Vec::new();
     for source in &config.sources {
         let location = source.url.as_str();
@@ -29,6 +30,23 @@ pub fn run(config: &Config, path: &Path) -> anyhow::Result<ExitCode> {
         config.sources.len(),
         briefbot::storage::redact(&config.database.url)
     );
+    match config.summarizer.kind {
+        SummarizerKind::Extractive => println!("summaries: extractive"),
+        SummarizerKind::Openai => {
+            if ChatClient::api_key_from_env().is_none() {
+                println!(
+                    "summaries: no {API_KEY_ENV} set; fine for a local server such as Ollama, refused by hosted APIs"
+                );
+            }
+            match Summarizer::new(&config.summarizer).check().await {
+                Ok(answer) => println!("summaries: {answer}"),
+                Err(error) => problems.push(format!(
+                    "summarizer endpoint {}: {error} (briefs fall back to extractive summaries)",
+                    config.summarizer.base_url
+                )),
+            }
+        }
+    }
     if problems.is_empty() {
         println!("config OK");
         return Ok(ExitCode::SUCCESS);

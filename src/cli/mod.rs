@@ -81,14 +81,15 @@ pub fn exit_code_for(error: &anyhow::Error) -> u8 {
 }
 
 pub async fn run(args: Cli) -> anyhow::Result<ExitCode> {
-    let config = load_config(&args)?;
+    let mut config = load_config(&args)?;
     match args.command {
         Command::Topics => topics::run(&config),
-        Command::Check => check::run(&config, &args.config),
+        Command::Check => check::run(&config, &args.config).await,
         Command::Ingest(ingest_args) => ingest::run(&open(config).await?, &ingest_args).await,
         Command::Brief(brief_args) => {
             // Resolve the topic before touching the database so a typo answers instantly.
             let request = brief::request(&config, &brief_args)?;
+            brief::apply_summarizer_flag(&mut config, &brief_args)?;
             brief::run(&open(config).await?, &brief_args, &request).await
         }
         Command::Sources { action } => sources::run(&open(config).await?, action.as_ref()).await,

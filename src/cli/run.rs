@@ -88,8 +88,21 @@ pub async fn run(app: App, args: &RunArgs) -> anyhow::Result<ExitCode> {
         "briefbot running with destinations: {}. Ctrl-C stops.",
         platforms.join(", ")
     );
+    if app.summarizer.is_enabled() {
+        eprintln!(
+            "Summaries by {} at {}, prepared {} ahead of each scheduled brief; extractive when the model is slow or down.",
+            app.config.summarizer.model,
+            app.config.summarizer.base_url,
+            humantime::format_duration(app.config.summarizer.prepare_ahead)
+        );
+    }
 
     let ingest = (!args.no_ingest).then(|| tokio::spawn(ingest_loop(app.clone(), stopped.clone())));
+    let prepare = tokio::spawn(briefbot::schedule::prepare::run(
+        app.clone(),
+        Arc::new(SystemClock),
+        stopped.clone(),
+    ));
     let scheduler = Scheduler::new(app.clone(), messengers, Arc::new(SystemClock));
     let schedule = tokio::spawn(async move { scheduler.run(stopped).await });
 
@@ -118,6 +131,9 @@ pub async fn run(app: App, args: &RunArgs) -> anyhow::Result<ExitCode> {
     if let Some(ingest) = ingest {
         ingest.abort();
     }
+    // Summaries in progress are only a head start: whatever is not cached yet is written on
+    // the next run or delivered extractive.
+    prepare.abort();
     app.store.close().await;
     Ok(ExitCode::SUCCESS)
 }

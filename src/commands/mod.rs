@@ -18,6 +18,7 @@ use crate::engine::BriefRequest;
 use crate::model::Destination;
 use crate::schedule::spec::{Schedule, parse_zone};
 use crate::storage::{NewSubscription, StorageError, Subscription};
+use crate::summarizer::Wait;
 
 /// Who sent a command, and from where.
 #[derive(Debug, Clone, PartialEq)]
@@ -157,7 +158,9 @@ async fn brief(app: &App, topic: Option<&str>, now: DateTime<Utc>) -> Result<Rep
         window: app.config.brief.window,
         max_stories: app.config.brief.stories_per_section,
     };
-    let brief = app.brief(&request).await?;
+    // A member waits for an answer: cached summaries, and the model only within the deadline.
+    let wait = Wait::UpTo(app.config.summarizer.reply_deadline);
+    let brief = app.brief(&request, wait).await?;
     Ok(Reply {
         body: ReplyBody::Brief(Box::new(brief)),
         private: false,

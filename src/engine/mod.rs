@@ -87,6 +87,7 @@ impl Engine {
             window_start,
             sections,
             source_count,
+            editorial: None,
         }
     }
 

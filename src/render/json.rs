@@ -10,7 +10,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
 use super::overview;
-use crate::model::{Brief, Link, Section, Story};
+use crate::model::{Brief, Editorial, Link, Section, Story};
 
 #[derive(Serialize)]
 struct BriefView<'a> {
@@ -20,6 +20,9 @@ struct BriefView<'a> {
     as_of: String,
     window_start: String,
     overview: String,
+    /// The model-written overview and bottom line; absent from an extractive brief.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    editorial: Option<&'a Editorial>,
     sections: Vec<SectionView<'a>>,
     source_count: usize,
 }
@@ -56,6 +59,7 @@ pub fn render(brief: &Brief) -> String {
         as_of: timestamp(brief.as_of),
         window_start: timestamp(brief.window_start),
         overview: overview(brief),
+        editorial: brief.editorial.as_ref(),
         sections: brief.sections.iter().map(section_view).collect(),
         source_count: brief.source_count,
     };

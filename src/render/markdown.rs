@@ -16,6 +16,9 @@ pub fn render(brief: &Brief) -> String {
     out.push_str(&format!("_{}_\n\n", escape(&date_line(brief))));
     out.push_str(&escape(&overview(brief)));
     out.push('\n');
+    if let Some(editorial) = &brief.editorial {
+        out.push_str(&format!("\n{}\n", escape(&editorial.overview)));
+    }
     if brief.is_empty() {
         if let Some(topic) = topic_label(brief) {
             out.push_str(&format!("\nTopic: {}\n", escape(topic)));
@@ -28,6 +31,12 @@ pub fn render(brief: &Brief) -> String {
             out.push_str(&story_line(story));
             out.push('\n');
         }
+    }
+    if let Some(editorial) = &brief.editorial {
+        out.push_str(&format!(
+            "\n**Bottom line:** {}\n",
+            escape(&editorial.bottom_line)
+        ));
     }
     out
 }

@@ -305,6 +305,7 @@ pub(crate) mod testing {
                 })
                 .collect(),
             source_count,
+            editorial: None,
         }
     }
 

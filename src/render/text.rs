@@ -24,6 +24,10 @@ pub fn render(brief: &Brief) -> String {
     lines.push(date_line(brief));
     lines.push(String::new());
     lines.extend(wrap(&clean_inline(&overview(brief)), WIDTH, "", ""));
+    if let Some(editorial) = &brief.editorial {
+        lines.push(String::new());
+        lines.extend(wrap(&clean_inline(&editorial.overview), WIDTH, "", ""));
+    }
     if brief.is_empty() {
         if let Some(topic) = topic_label(brief) {
             lines.push(format!("Topic: {}", clean_inline(topic)));
@@ -41,6 +45,11 @@ pub fn render(brief: &Brief) -> String {
             }
             push_story(&mut lines, story);
         }
+    }
+    if let Some(editorial) = &brief.editorial {
+        lines.push(String::new());
+        let bottom_line = format!("Bottom line: {}", clean_inline(&editorial.bottom_line));
+        lines.extend(wrap(&bottom_line, WIDTH, "", ""));
     }
     finish(lines)
 }

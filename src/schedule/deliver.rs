@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use chrono::{DateTime, Duration};
+use chrono::{DateTime, Duration, Utc};
 
 use super::clock::Clock;
 use super::runner::{format_duration, retry_delay};
@@ -12,7 +12,8 @@ use crate::app::App;
 use crate::delivery::{Messengers, Outgoing, SendError};
 use crate::engine::BriefRequest;
 use crate::model::Brief;
-use crate::storage::{ClaimedDelivery, DeliveryStatus, SentRecord, StorageError};
+use crate::storage::{ClaimedDelivery, DeliveryStatus, SentRecord, StorageError, Subscription};
+use crate::summarizer::Wait;
 
 /// Waits after which a missing platform is looked for again (it may be configured on another
 /// replica, or after a restart).
@@ -24,6 +25,33 @@ pub enum Outcome {
     Retry,
     Skipped,
     Failed,
+}
+
+/// The brief a subscription gets at `scheduled`: everything since its last delivery (at most
+/// its longest window), or the configured window for a first brief. `prepare` builds the same
+/// request ahead of time so the summaries it caches are the ones delivery looks up.
+pub fn scheduled_request(
+    app: &App,
+    subscription: &Subscription,
+    scheduled: DateTime<Utc>,
+) -> BriefRequest {
+    let max_window = Duration::seconds(subscription.max_window_secs.max(60));
+    let default_window = Duration::from_std(app.config.brief.window).unwrap_or(Duration::hours(24));
+    let window_start = match subscription
+        .last_delivered_at
+        .and_then(|t| DateTime::from_timestamp(t, 0))
+    {
+        Some(last) if last < scheduled => last.max(scheduled - max_window),
+        _ => scheduled - default_window.min(max_window),
+    };
+    BriefRequest {
+        topic: (subscription.topic != "all").then(|| subscription.topic.clone()),
+        as_of: scheduled,
+        window: (scheduled - window_start)
+            .to_std()
+            .unwrap_or(app.config.brief.window),
+        max_stories: app.config.brief.stories_per_section,
+    }
 }
 
 pub async fn deliver(
@@ -83,23 +111,11 @@ pub async fn deliver(
 
     let destination_key = subscription.destination.to_string();
     let max_window = Duration::seconds(subscription.max_window_secs.max(60));
-    let default_window = Duration::from_std(app.config.brief.window).unwrap_or(Duration::hours(24));
-    let window_start = match subscription
-        .last_delivered_at
-        .and_then(|t| DateTime::from_timestamp(t, 0))
-    {
-        Some(last) if last < scheduled => last.max(scheduled - max_window),
-        _ => scheduled - default_window.min(max_window),
-    };
-    let request = BriefRequest {
-        topic: (subscription.topic != "all").then(|| subscription.topic.clone()),
-        as_of: scheduled,
-        window: (scheduled - window_start)
-            .to_std()
-            .unwrap_or(app.config.brief.window),
-        max_stories: app.config.brief.stories_per_section,
-    };
-    let mut brief = app.brief(&request).await?;
+    let request = scheduled_request(app, &subscription, scheduled);
+    let window_start =
+        scheduled - Duration::from_std(request.window).unwrap_or(Duration::hours(24));
+    // Prepared ahead (`prepare`): delivery reads the cache and never waits on the model.
+    let mut brief = app.brief(&request, Wait::CacheOnly).await?;
     let delivered = store
         .delivered_item_ids(&destination_key, (window_start - max_window).timestamp())
         .await?;
@@ -287,6 +303,7 @@ mod tests {
                 },
             ],
             source_count: 3,
+            editorial: None,
         };
         drop_already_delivered(&mut brief, &HashSet::from([1, 2, 3, 5]));
         assert_eq!(brief.story_count(), 1, "the story with new item 4 stays");

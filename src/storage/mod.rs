@@ -10,6 +10,7 @@ mod deliveries;
 mod items;
 mod sources;
 mod subscriptions;
+mod summaries;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -21,6 +22,7 @@ pub use deliveries::{ClaimedDelivery, DeliveryRecord, DeliveryStatus, SentRecord
 pub use items::NewItem;
 pub use sources::SourceRecord;
 pub use subscriptions::{NewSubscription, Subscription};
+pub use summaries::Usage;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {

@@ -73,6 +73,7 @@ pub async fn fresh_postgres(test: &str) -> Option<String> {
     Some(format!("{base}/{name}"))
 }
 pub mod fake_discord;
+pub mod fake_openai;
 pub mod fake_telegram;
 
 /// `count` webhook subscriptions (`{base}/hook/{n}`) whose daily brief fell due a few seconds

@@ -86,6 +86,16 @@ pub fn brief_messages(brief: &Brief) -> Vec<Message> {
     for section in brief.sections.iter().filter(|s| !s.stories.is_empty()) {
         push_section(&mut packer, section);
     }
+    if let Some(editorial) = &brief.editorial {
+        packer.push_embed(Embed {
+            description: Some(truncate(
+                &format!("**Bottom line:** {}", escape(&editorial.bottom_line)),
+                MAX_DESCRIPTION,
+            )),
+            color: Some(BRIEF_COLOUR),
+            ..Embed::default()
+        });
+    }
     packer.finish()
 }
 
@@ -101,16 +111,18 @@ fn header(brief: &Brief) -> Embed {
         Some(topic) => format!("{} — {}", brief.title, topic),
         None => brief.title.clone(),
     };
+    let mut description = format!(
+        "{}\n{}",
+        escape(&overview(brief)),
+        escape(&date_line(brief))
+    );
+    if let Some(editorial) = &brief.editorial {
+        description.push_str("\n\n");
+        description.push_str(&escape(&editorial.overview));
+    }
     Embed {
         title: Some(truncate(&escape(&title), MAX_TITLE)),
-        description: Some(truncate(
-            &format!(
-                "{}\n{}",
-                escape(&overview(brief)),
-                escape(&date_line(brief))
-            ),
-            MAX_DESCRIPTION,
-        )),
+        description: Some(truncate(&description, MAX_DESCRIPTION)),
         color: Some(BRIEF_COLOUR),
         ..Embed::default()
     }
@@ -324,6 +336,7 @@ mod tests {
                 stories,
             }],
             source_count: 3,
+            editorial: None,
         }
     }
 

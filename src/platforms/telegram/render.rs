@@ -145,6 +145,9 @@ fn blocks(brief: &Brief) -> Vec<Block> {
         vec![Span::italic(&date_line(brief))],
         vec![Span::plain(&clean_inline(&overview(brief)))],
     ];
+    if let Some(editorial) = &brief.editorial {
+        header.push(vec![Span::plain(&clean_inline(&editorial.overview))]);
+    }
     if brief.is_empty()
         && let Some(topic) = topic_label(brief)
     {
@@ -170,6 +173,13 @@ fn blocks(brief: &Brief) -> Vec<Block> {
                 section: (index > 0).then(|| heading.clone()),
             });
         }
+    }
+    if let Some(editorial) = &brief.editorial {
+        let bottom_line = format!(" {}", clean_inline(&editorial.bottom_line));
+        out.push(Block {
+            lines: vec![vec![Span::bold("Bottom line:"), Span::plain(&bottom_line)]],
+            section: None,
+        });
     }
     out
 }
@@ -397,6 +407,7 @@ mod tests {
                 stories,
             }],
             source_count: 1,
+            editorial: None,
         }
     }
 
