@@ -321,6 +321,50 @@ mod tests {
     use chrono::Duration;
 
     #[test]
+    fn the_editorial_opens_and_closes_every_format_as_escaped_text() {
+        let mut brief = one_story_brief(story("", "Headline", "Summary.", vec![]));
+        brief.editorial = Some(crate::model::Editorial {
+            overview: "A **big** day: <b>x</b> [y](javascript:alert(1)) @everyone.".into(),
+            bottom_line: "# Watch \u{1b}[31mthis.".into(),
+        });
+        let text = text::render(&brief);
+        let overview_at = text.find("A **big** day").expect("overview in text");
+        assert!(overview_at < text.find("Headline").unwrap_or(0), "{text}");
+        assert!(text.contains("Bottom line: # Watch [31mthis."), "{text}");
+        assert!(
+            !text.contains('\u{1b}'),
+            "terminal escapes removed: {text:?}"
+        );
+
+        let markdown = markdown::render(&brief);
+        assert!(markdown.contains(r"A \*\*big\*\* day"), "{markdown}");
+        assert!(
+            markdown.contains(r"\[y\](javascript"),
+            "brackets escaped, so no link: {markdown}"
+        );
+        assert!(markdown.contains("**Bottom line:** "), "{markdown}");
+        assert!(
+            !markdown.contains("\n# Watch"),
+            "no heading from model text: {markdown}"
+        );
+        assert!(
+            markdown.trim_end().ends_with("this."),
+            "the bottom line closes the brief: {markdown}"
+        );
+
+        let json: serde_json::Value =
+            serde_json::from_str(&json::render(&brief)).expect("valid JSON");
+        assert_eq!(
+            json["editorial"]["overview"],
+            "A **big** day: <b>x</b> [y](javascript:alert(1)) @everyone."
+        );
+        brief.editorial = None;
+        let json: serde_json::Value =
+            serde_json::from_str(&json::render(&brief)).expect("valid JSON");
+        assert!(json.get("editorial").is_none(), "absent when extractive");
+    }
+
+    #[test]
     fn format_parses_case_insensitively() {
         assert_eq!("TEXT".parse(), Ok(Format::Text));
         assert_eq!(" Markdown ".parse(), Ok(Format::Markdown));

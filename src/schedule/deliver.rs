@@ -250,6 +250,7 @@ pub async fn deliver(
 /// Removes stories the destination already received, unless they gained coverage since (a
 /// new outlet's item counts as news worth showing again).
 pub fn drop_already_delivered(brief: &mut Brief, delivered: &HashSet<i64>) {
+    let stories_before = brief.story_count();
     for section in &mut brief.sections {
         section
             .stories
@@ -259,12 +260,16 @@ pub fn drop_already_delivered(brief: &mut Brief, delivered: &HashSet<i64>) {
         brief.sections.retain(|section| !section.stories.is_empty());
     }
     brief.source_count = Brief::count_sources(&brief.sections);
+    if brief.story_count() != stories_before {
+        // The overview was written about stories this destination will not get now.
+        brief.editorial = None;
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Link, Section, Story};
+    use crate::model::{Editorial, Link, Section, Story};
 
     fn story(item_ids: &[i64], source: &str) -> Story {
         Story {
@@ -303,12 +308,19 @@ mod tests {
                 },
             ],
             source_count: 3,
-            editorial: None,
+            editorial: Some(Editorial {
+                overview: "A, B and C.".into(),
+                bottom_line: "All three.".into(),
+            }),
         };
+        let mut unchanged = brief.clone();
+        drop_already_delivered(&mut unchanged, &HashSet::from([1, 3]));
+        assert_eq!(unchanged, brief, "every story has something new");
         drop_already_delivered(&mut brief, &HashSet::from([1, 2, 3, 5]));
         assert_eq!(brief.story_count(), 1, "the story with new item 4 stays");
         assert_eq!(brief.sections.len(), 1, "an emptied section goes");
         assert_eq!(brief.sections[0].stories[0].item_ids, [3, 4]);
         assert_eq!(brief.source_count, 1);
+        assert_eq!(brief.editorial, None, "an overview of stories not sent");
     }
 }

@@ -341,6 +341,31 @@ mod tests {
     }
 
     #[test]
+    fn the_editorial_is_escaped_and_closes_the_brief() {
+        let mut brief = brief(vec![story("Headline", "Summary.", 1)]);
+        brief.editorial = Some(crate::model::Editorial {
+            overview: "Big day @everyone <@&123> **bold**".into(),
+            bottom_line: "Watch @here.".into(),
+        });
+        let messages = brief_messages(&brief);
+        let first = messages[0].embeds[0]
+            .description
+            .clone()
+            .unwrap_or_default();
+        assert!(first.contains(r"Big day \@everyone"), "{first}");
+        assert!(!first.contains("<@&123>"), "{first}");
+        let last = messages
+            .last()
+            .and_then(|m| m.embeds.last())
+            .and_then(|e| e.description.clone())
+            .unwrap_or_default();
+        assert_eq!(last, r"**Bottom line:** Watch \@here.");
+        for message in &messages {
+            assert_eq!(limit_violations(message), Vec::<String>::new());
+        }
+    }
+
+    #[test]
     fn a_huge_brief_splits_between_stories_within_every_limit() {
         let stories: Vec<Story> = (0..120)
             .map(|i| story(&format!("{i} {}", "H*".repeat(300)), &"S_".repeat(900), 9))

@@ -469,6 +469,24 @@ mod tests {
     }
 
     #[test]
+    fn the_editorial_is_escaped_and_closes_the_brief() {
+        let mut brief = brief(vec![]);
+        brief.editorial = Some(crate::model::Editorial {
+            overview: "Big <b>day</b> & more".into(),
+            bottom_line: "Watch <i>this</i>.".into(),
+        });
+        let html = render(&brief).join("\n");
+        assert!(
+            html.contains("Big &lt;b&gt;day&lt;/b&gt; &amp; more"),
+            "{html}"
+        );
+        assert!(
+            html.ends_with("<b>Bottom line:</b> Watch &lt;i&gt;this&lt;/i&gt;."),
+            "{html}"
+        );
+    }
+
+    #[test]
     fn long_briefs_split_between_stories_within_the_limit() {
         let stories: Vec<Story> = (0..40)
             .map(|i| story("", &format!("Story {i}"), &"word ".repeat(30), vec![]))
