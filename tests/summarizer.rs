@@ -6,7 +6,7 @@ mod support;
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
@@ -456,7 +456,7 @@ async fn an_on_demand_brief_does_not_wait_past_its_deadline() {
     let app = demo_app(sqlite_store(&dir).await, config).await;
     let plain = extractive(&app).await;
 
-    let started = std::time::Instant::now();
+    let started = Instant::now();
     let brief = app
         .brief(&request(), Wait::UpTo(Duration::from_millis(200)))
         .await
@@ -726,4 +726,159 @@ async fn check_reports_whether_the_endpoint_answers() {
     let output = briefbot_cli(&dir, &config, "", &["brief", "--summarizer", "poetry"]).await;
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("extractive or openai"));
+}
+
+/// Webhook bodies received, with when they arrived.
+type Inbox = Arc<std::sync::Mutex<Vec<(Instant, serde_json::Value)>>>;
+
+async fn webhook_inbox() -> (String, Inbox) {
+    use axum::extract::State;
+    let inbox: Inbox = Arc::default();
+    let app =
+        axum::Router::new()
+            .route(
+                "/hook",
+                axum::routing::post(
+                    |State(inbox): State<Inbox>,
+                     axum::Json(body): axum::Json<serde_json::Value>| async move {
+                        inbox.lock().expect("lock").push((Instant::now(), body));
+                        "ok"
+                    },
+                ),
+            )
+            .with_state(inbox.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (format!("http://{address}/hook"), inbox)
+}
+
+/// `briefbot run` with a webhook subscription due a few seconds from now over fresh news;
+/// returns when the brief arrived relative to its due time, and the brief.
+async fn run_until_delivered(model_base_url: &str) -> (Duration, serde_json::Value) {
+    let (hook, inbox) = webhook_inbox().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let database = format!("sqlite://{}", dir.path().join("run.db").display());
+    let config = dir.path().join("run.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[database]\nurl = \"{database}\"\n\n[schedule]\ntick = \"200ms\"\n\n[webhook]\nper_second = 0\n\n\
+             [summarizer]\nkind = \"openai\"\nbase_url = \"{model_base_url}\"\nmodel = \"test-model\"\ntimeout = \"2s\"\n"
+        ),
+    )
+    .expect("config");
+    let store = Store::open(&database).await.expect("store");
+    let now = Utc::now().timestamp();
+    let source = store
+        .upsert_source("https://news.example/feed", Some("News Wire"), 1.0)
+        .await
+        .expect("source");
+    let news = [
+        (
+            "Nvidia unveils Rubin GPU for AI data centers",
+            "Nvidia said the Rubin accelerator doubles memory bandwidth over Blackwell.",
+        ),
+        (
+            "AMD launches Instinct MI450 AI accelerator",
+            "AMD said the MI450 carries 432GB of HBM4 and ships in the third quarter.",
+        ),
+        (
+            "OpenAI releases GPT-6 model with a longer context window",
+            "OpenAI said the new language model reads two million tokens at once.",
+        ),
+    ];
+    let items: Vec<NewItem> = news
+        .iter()
+        .enumerate()
+        .map(|(index, (title, summary))| NewItem {
+            key: format!("n{index}"),
+            title: title.to_string(),
+            summary: summary.to_string(),
+            link: format!("https://news.example/{index}"),
+            language: None,
+            published_at: now - 1800 - index as i64 * 60,
+        })
+        .collect();
+    store
+        .insert_items(source.id, &items, now)
+        .await
+        .expect("items");
+    let due_in = 6;
+    store
+        .upsert_subscription(
+            &NewSubscription {
+                destination: briefbot::model::Destination::new("webhook", &hook, None),
+                topic: "all".into(),
+                schedule: "08:00".into(),
+                timezone: "UTC".into(),
+                skip_if_empty: false,
+                max_window_secs: 48 * 3600,
+                next_run_at: now + due_in,
+            },
+            now,
+        )
+        .await
+        .expect("subscribe");
+    store.close().await;
+    let due = Instant::now() + Duration::from_secs(due_in as u64);
+
+    let _child = tokio::process::Command::new(assert_cmd::cargo::cargo_bin("briefbot"))
+        .env_remove("BRIEFBOT_DATABASE_URL")
+        .env_remove("BRIEFBOT_LLM_API_KEY")
+        .arg("--config")
+        .arg(&config)
+        .args(["run", "--no-ingest"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start briefbot run");
+    for _ in 0..600 {
+        if let Some((arrived, body)) = inbox.lock().expect("lock").first().cloned() {
+            return (arrived.saturating_duration_since(due), body);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no brief within 30 s");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_delivers_written_briefs_and_on_time_extractive_ones_when_the_model_hangs() {
+    let fake = FakeOpenAi::start().await;
+    let (late_by, brief) = run_until_delivered(&fake.base_url).await;
+    assert!(
+        brief["editorial"]["overview"].is_string(),
+        "prepared ahead, delivered written: {brief}"
+    );
+    assert!(late_by < Duration::from_secs(4), "{late_by:?}");
+    let story_requests = fake.requests().iter().filter(|r| !r.is_overview()).count();
+    assert!(story_requests >= 1);
+
+    // A model that never answers in time: the brief still goes out at its time, extractive.
+    let hanging = FakeOpenAi::start().await;
+    hanging.always(Reply::Delayed(
+        Duration::from_secs(60),
+        Box::new(Reply::Auto),
+    ));
+    let (late_by, brief) = run_until_delivered(&hanging.base_url).await;
+    assert!(brief.get("editorial").is_none(), "{brief}");
+    let stories = brief["sections"]
+        .as_array()
+        .map(|s| {
+            s.iter()
+                .map(|s| s["stories"].as_array().map_or(0, Vec::len))
+                .sum::<usize>()
+        })
+        .unwrap_or(0);
+    assert_eq!(stories, 3, "{brief}");
+    assert!(
+        late_by < Duration::from_secs(4),
+        "not held up by the model: {late_by:?}"
+    );
+    assert!(hanging.count() >= 1, "the model was asked");
 }
