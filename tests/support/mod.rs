@@ -72,6 +72,7 @@ pub async fn fresh_postgres(test: &str) -> Option<String> {
         .unwrap_or(admin);
     Some(format!("{base}/{name}"))
 }
+pub mod discord_fixtures;
 pub mod fake_discord;
 pub mod fake_openai;
 pub mod fake_telegram;
