@@ -135,6 +135,7 @@ fn items(count: usize, as_of: DateTime<Utc>) -> Vec<Item> {
                 summary: format!("{company} said on Monday that {background} Analysts expect more news on event {event}."),
                 link: format!("https://outlet{outlet}.example/{event}"),
                 published: as_of - chrono::Duration::minutes(minutes + outlet as i64),
+                first_seen: as_of,
                 language: Some("en".into()),
             });
         }
@@ -153,6 +154,7 @@ fn bench_engine(c: &mut Criterion) {
         as_of,
         window: Duration::from_secs(24 * 3600),
         max_stories: 0,
+        late_since: None,
     };
     let mut group = c.benchmark_group("engine");
     group

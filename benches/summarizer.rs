@@ -44,6 +44,7 @@ fn requests(config: &Config) -> Vec<BriefRequest> {
             as_of: as_of(),
             window: Duration::from_secs(24 * 3600),
             max_stories: config.brief.stories_per_section,
+            late_since: None,
         })
         .collect()
 }

@@ -1,8 +1,6 @@
 //! The application context handed to every runner: configuration, storage, the engine and
 //! the summarizer.
 
-use chrono::{DateTime, Utc};
-
 use crate::config::Config;
 use crate::engine::{BriefRequest, Engine};
 use crate::ingest::SourceSpec;
@@ -70,12 +68,14 @@ impl App {
         request: &BriefRequest,
         wait: Wait,
     ) -> Result<(Brief, Written)> {
-        let window = chrono::Duration::from_std(request.window).unwrap_or(chrono::Duration::MAX);
-        let start = request
-            .as_of
-            .checked_sub_signed(window)
-            .unwrap_or(DateTime::<Utc>::MIN_UTC);
-        let items = self.store.items_between(start, request.as_of).await?;
+        let start = request.window_start();
+        let late = request
+            .late_since
+            .map(|since| (since, start - crate::engine::LATE_ITEM_LIMIT));
+        let items = self
+            .store
+            .items_for_brief(start, request.as_of, late)
+            .await?;
         let mut brief = self.engine.build_brief(&items, request);
         let written = self
             .summarizer

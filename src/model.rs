@@ -21,6 +21,9 @@ pub struct Item {
     pub link: String,
     /// Published time, else updated time, else when briefbot first saw it.
     pub published: DateTime<Utc>,
+    /// When briefbot first stored it; later than `published` when a feed is slow or fetched
+    /// only every so often.
+    pub first_seen: DateTime<Utc>,
     /// BCP 47 language tag when the feed says so.
     pub language: Option<String>,
 }

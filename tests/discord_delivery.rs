@@ -178,6 +178,7 @@ async fn a_repeated_delivery_is_deduplicated_by_its_nonce() {
                 as_of: now,
                 window: Duration::from_secs(86_400),
                 max_stories: 5,
+                late_since: None,
             },
             briefbot::summarizer::Wait::CacheOnly,
         )
@@ -210,6 +211,7 @@ async fn rate_limits_come_back_with_discords_wait() {
                 as_of: now,
                 window: Duration::from_secs(86_400),
                 max_stories: 5,
+                late_since: None,
             },
             briefbot::summarizer::Wait::CacheOnly,
         )

@@ -79,6 +79,7 @@ fn load() -> (Vec<Item>, HashMap<String, Label>, DateTime<Utc>) {
                 summary: parsed.summary,
                 link: parsed.link.unwrap_or_default(),
                 published: parsed.published.unwrap_or(as_of),
+                first_seen: as_of,
                 language: parsed.language,
             });
         }
@@ -160,6 +161,7 @@ fn merging_joins_coverage_and_keeps_events_apart() {
             as_of,
             window: std::time::Duration::from_secs(24 * 3600),
             max_stories: 0,
+            late_since: None,
         },
     );
     // Pairs are counted among items that reached the brief, so classification misses do not

@@ -489,3 +489,101 @@ async fn only_admins_change_subscriptions_and_mistakes_are_explained() {
         matches!(&picker.body, ReplyBody::TopicPicker { choices, .. } if choices.iter().any(|c| c.id == "chips" && c.subscribed))
     );
 }
+
+/// Stores one chip story published at `published` but fetched (first seen) at `seen`.
+async fn add_fetched_late(
+    store: &Store,
+    key: &str,
+    published: DateTime<Utc>,
+    seen: DateTime<Utc>,
+) -> i64 {
+    let source = store
+        .upsert_source("https://late.example/feed", Some("Late Wire"), 1.0)
+        .await
+        .expect("source");
+    let link = format!("https://late.example/{key}");
+    store
+        .insert_items(
+            source.id,
+            &[NewItem {
+                key: key.to_string(),
+                title: format!("AMD ships {key} AI accelerator to data centers"),
+                summary: format!("The {key} GPU carries more HBM memory."),
+                link: link.clone(),
+                language: None,
+                published_at: published.timestamp(),
+            }],
+            seen.timestamp(),
+        )
+        .await
+        .expect("item");
+    store
+        .items_between(published - chrono::Duration::seconds(1), published)
+        .await
+        .expect("items")
+        .into_iter()
+        .find(|item| item.link == link)
+        .map(|item| item.id)
+        .expect("stored item")
+}
+
+#[tokio::test]
+async fn news_published_before_a_brief_but_fetched_after_it_goes_into_the_next_one() {
+    for (backend, store, _dir) in support::stores("late_news").await {
+        let app = app(store);
+        let clock = Arc::new(ManualClock::new(at("2026-03-02T06:00:00Z")));
+        let chat = Destination::new("telegram", "77", None);
+        subscribe(&app, &chat, &["chips", "07:00", "UTC"], clock.now()).await;
+        add_chip_news(&app.store, at("2026-03-02T06:30:00Z"), &["a1"]).await;
+        let messenger = Scripted::answering(vec![]);
+        let worker = scheduler(&app, &messenger, &clock);
+        clock.set(at("2026-03-02T07:00:05Z"));
+        worker.tick().await.expect("tick");
+        assert_eq!(worker.work().await.expect("work").sent, 1, "{backend}");
+
+        // Published five minutes before the 07:00 brief, fetched ten minutes after it.
+        let late = add_fetched_late(
+            &app.store,
+            "mi455",
+            at("2026-03-02T06:55:00Z"),
+            at("2026-03-02T07:10:00Z"),
+        )
+        .await;
+        // A newly added feed's day-old item: backfill, not news this chat missed.
+        let backfill = add_fetched_late(
+            &app.store,
+            "mi300",
+            at("2026-03-01T05:00:00Z"),
+            at("2026-03-02T07:10:00Z"),
+        )
+        .await;
+        clock.set(at("2026-03-03T07:00:05Z"));
+        worker.tick().await.expect("tick");
+        assert_eq!(
+            worker.work().await.expect("work").sent,
+            1,
+            "{backend}: the late story makes the second brief"
+        );
+        let delivered = app
+            .store
+            .delivered_item_ids("telegram:77", 0)
+            .await
+            .expect("delivered");
+        assert!(delivered.contains(&late), "{backend}: {delivered:?}");
+        assert!(!delivered.contains(&backfill), "{backend}: {delivered:?}");
+
+        // An on-demand brief is not part of the series and keeps to its window.
+        let request = briefbot::engine::BriefRequest {
+            topic: Some("chips".into()),
+            as_of: at("2026-03-03T07:00:00Z"),
+            window: Duration::from_secs(12 * 3600),
+            max_stories: 5,
+            late_since: None,
+        };
+        let brief = app
+            .brief(&request, briefbot::summarizer::Wait::CacheOnly)
+            .await
+            .expect("brief");
+        assert!(brief.is_empty(), "{backend}");
+    }
+}

@@ -76,6 +76,7 @@ fn request() -> BriefRequest {
         as_of: at(AS_OF),
         window: Duration::from_secs(24 * 3600),
         max_stories: 5,
+        late_since: None,
     }
 }
 

@@ -89,6 +89,7 @@ pub fn request(config: &Config, args: &BriefArgs) -> anyhow::Result<BriefRequest
         as_of,
         window,
         max_stories: args.max_stories.unwrap_or(config.brief.stories_per_section),
+        late_since: None,
     })
 }
 

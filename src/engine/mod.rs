@@ -29,6 +29,43 @@ pub struct BriefRequest {
     pub window: Duration,
     /// Stories per section; 0 means no cap.
     pub max_stories: usize,
+    /// Also take items first seen after this instant that were published before the window
+    /// (at most `LATE_ITEM_LIMIT` before it): news that arrived after the previous scheduled
+    /// brief was built although it was published before it. `None` for briefs that are not
+    /// part of a series.
+    pub late_since: Option<DateTime<Utc>>,
+}
+
+/// How long before a window's start a late-arriving item may have been published and still
+/// count; older ones are a feed's backfill (or a newly added source), not news the reader
+/// missed.
+pub const LATE_ITEM_LIMIT: chrono::Duration = chrono::Duration::hours(6);
+
+impl BriefRequest {
+    /// The instant the window starts: `as_of` minus the window.
+    pub fn window_start(&self) -> DateTime<Utc> {
+        let window = chrono::Duration::from_std(self.window).unwrap_or(chrono::Duration::MAX);
+        self.as_of
+            .checked_sub_signed(window)
+            .unwrap_or(DateTime::<Utc>::MIN_UTC)
+    }
+
+    /// Whether an item belongs in this brief: published within the window, or a late arrival
+    /// (see `late_since`).
+    pub fn includes(&self, published: DateTime<Utc>, first_seen: DateTime<Utc>) -> bool {
+        let window_start = self.window_start();
+        if published > self.as_of {
+            return false;
+        }
+        if published > window_start {
+            return true;
+        }
+        self.late_since.is_some_and(|since| {
+            first_seen > since
+                && first_seen <= self.as_of
+                && published > window_start - LATE_ITEM_LIMIT
+        })
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -59,14 +96,10 @@ impl Engine {
 
     /// Builds a brief from any set of items; items outside the window are ignored.
     pub fn build_brief(&self, items: &[Item], request: &BriefRequest) -> Brief {
-        let window = chrono::Duration::from_std(request.window).unwrap_or(chrono::Duration::MAX);
-        let window_start = request
-            .as_of
-            .checked_sub_signed(window)
-            .unwrap_or(DateTime::<Utc>::MIN_UTC);
+        let window_start = request.window_start();
         let mut in_window: Vec<&Item> = items
             .iter()
-            .filter(|item| item.published > window_start && item.published <= request.as_of)
+            .filter(|item| request.includes(item.published, item.first_seen))
             .collect();
         in_window.sort_by(|a, b| a.published.cmp(&b.published).then(a.id.cmp(&b.id)));
 
@@ -261,4 +294,54 @@ fn story_topics(
         .collect();
     topics.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     topics
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text)
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn late_arrivals_count_only_in_a_series_and_only_when_recent() {
+        let mut request = BriefRequest {
+            topic: None,
+            as_of: at("2026-03-03T07:00:00Z"),
+            window: Duration::from_secs(24 * 3600),
+            max_stories: 0,
+            late_since: None,
+        };
+        let seen_after = at("2026-03-02T07:10:00Z");
+        assert!(request.includes(at("2026-03-02T08:00:00Z"), seen_after));
+        assert!(
+            !request.includes(at("2026-03-03T07:00:01Z"), seen_after),
+            "future"
+        );
+        assert!(
+            !request.includes(at("2026-03-02T06:55:00Z"), seen_after),
+            "not a series"
+        );
+
+        request.late_since = Some(at("2026-03-02T07:00:00Z"));
+        assert!(
+            request.includes(at("2026-03-02T06:55:00Z"), seen_after),
+            "late arrival"
+        );
+        assert!(
+            !request.includes(at("2026-03-02T06:55:00Z"), at("2026-03-02T06:59:00Z")),
+            "seen before the last brief: it was in it"
+        );
+        assert!(
+            !request.includes(at("2026-03-02T00:59:00Z"), seen_after),
+            "more than six hours before the window: backfill"
+        );
+        assert!(
+            !request.includes(at("2026-03-02T06:55:00Z"), at("2026-03-03T07:00:01Z")),
+            "seen after the brief's own time"
+        );
+    }
 }

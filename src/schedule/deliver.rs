@@ -28,7 +28,7 @@ pub enum Outcome {
 }
 
 /// The brief a subscription gets at `scheduled`: everything since its last delivery (at most
-/// its longest window), or the configured window for a first brief. `prepare` builds the same
+/// its longest window), or the configured window for a first brief, plus late arrivals. `prepare` builds the same
 /// request ahead of time so the summaries it caches are the ones delivery looks up.
 pub fn scheduled_request(
     app: &App,
@@ -51,6 +51,10 @@ pub fn scheduled_request(
             .to_std()
             .unwrap_or(app.config.brief.window),
         max_stories: app.config.brief.stories_per_section,
+        // News fetched after the previous brief went out, though published before it, is
+        // this brief's news: otherwise every item published in the last ingest interval before
+        // a brief and fetched after it would never reach the destination.
+        late_since: Some(window_start),
     }
 }
 

@@ -28,6 +28,7 @@ struct ItemRow {
     link: String,
     language: Option<String>,
     published_at: i64,
+    first_seen_at: i64,
 }
 
 impl Store {
@@ -62,13 +63,32 @@ impl Store {
         start: DateTime<Utc>,
         end: DateTime<Utc>,
     ) -> Result<Vec<Item>> {
+        self.items_for_brief(start, end, None).await
+    }
+
+    /// Items published in `(start, end]`, plus, with `late = Some((since, published_after))`,
+    /// items first seen in `(since, end]` that were published in `(published_after, end]`.
+    pub async fn items_for_brief(
+        &self,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+        late: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    ) -> Result<Vec<Item>> {
+        // Without late arrivals the second condition can never hold.
+        let (late_since, published_after) = late
+            .map(|(since, after)| (since.timestamp(), after.timestamp()))
+            .unwrap_or((i64::MAX, i64::MAX));
         let rows = sqlx::query_as::<_, ItemRow>(
             "SELECT i.id, s.name AS source_name, s.weight AS source_weight, i.title, i.summary, i.link, \
-             i.language, i.published_at FROM items i JOIN sources s ON s.id = i.source_id \
-             WHERE i.published_at > $1 AND i.published_at <= $2 ORDER BY i.published_at, i.id",
+             i.language, i.published_at, i.first_seen_at FROM items i JOIN sources s ON s.id = i.source_id \
+             WHERE (i.published_at > $1 AND i.published_at <= $2) \
+             OR (i.first_seen_at > $3 AND i.first_seen_at <= $2 AND i.published_at > $4 AND i.published_at <= $2) \
+             ORDER BY i.published_at, i.id",
         )
         .bind(start.timestamp())
         .bind(end.timestamp())
+        .bind(late_since)
+        .bind(published_after)
         .fetch_all(&self.pool)
         .await?;
         Ok(rows
@@ -81,6 +101,7 @@ impl Store {
                 summary: row.summary,
                 link: row.link,
                 published: DateTime::from_timestamp(row.published_at, 0).unwrap_or_default(),
+                first_seen: DateTime::from_timestamp(row.first_seen_at, 0).unwrap_or_default(),
                 language: row.language,
             })
             .collect())
