@@ -18,7 +18,7 @@ use super::deliver::{Outcome, deliver};
 use super::spec::{Schedule, parse_zone};
 use crate::app::App;
 use crate::delivery::Messengers;
-use crate::storage::{DeliveryStatus, StorageError, Subscription};
+use crate::storage::{DeliveryStatus, DueRow, DueRows, StorageError, Subscription};
 
 /// Missed occurrences recorded per subscription after downtime; older ones are not listed.
 const MAX_BACKFILL: usize = 24;
@@ -80,9 +80,14 @@ impl Scheduler {
                 .due_subscriptions(now.timestamp(), TICK_BATCH)
                 .await?;
             let batch_was_full = due.len() as i64 == TICK_BATCH;
-            for subscription in due {
-                self.schedule_due(&subscription, now, &mut report).await?;
+            let mut plans = Vec::with_capacity(due.len());
+            for subscription in &due {
+                if let Some(plan) = self.plan_due(subscription, now, &mut report).await? {
+                    plans.push(plan);
+                }
             }
+            let created = self.app.store.record_due(&plans, now.timestamp()).await?;
+            report.scheduled += created.iter().sum::<usize>();
             // Every subscription handled is advanced past `now` or paused, so the next batch
             // holds only ones not seen yet.
             if !batch_was_full {
@@ -91,16 +96,18 @@ impl Scheduler {
         }
     }
 
-    async fn schedule_due(
+    /// What one due subscription adds to the ledger, or `None` when it was paused instead
+    /// (an unreadable schedule, or one with no further occurrence).
+    async fn plan_due(
         &self,
         subscription: &Subscription,
         now: DateTime<chrono::Utc>,
         report: &mut TickReport,
-    ) -> Result<(), StorageError> {
+    ) -> Result<Option<DueRows>, StorageError> {
         let grace = chrono::Duration::from_std(self.app.config.schedule.grace)
             .unwrap_or(chrono::Duration::hours(3));
         let Some((schedule, zone)) = self.schedule_of(subscription).await? else {
-            return Ok(());
+            return Ok(None);
         };
         let mut occurrences = Vec::new();
         let mut next = DateTime::from_timestamp(subscription.next_run_at, 0);
@@ -114,51 +121,42 @@ impl Scheduler {
                 .store
                 .set_destination_paused(&subscription.destination, true, Some(reason))
                 .await?;
-            return Ok(());
+            return Ok(None);
         };
         // Only the rows for the latest few occurrences: a bot down for a month explains the
         // last day of gaps, it does not write a thousand rows.
         let skip_older = occurrences.len().saturating_sub(MAX_BACKFILL);
-        for due in occurrences.into_iter().skip(skip_older) {
-            let late_by = now - due;
-            let (status, reason) = if late_by > grace {
+        let rows = occurrences
+            .into_iter()
+            .skip(skip_older)
+            .map(|due| {
+                let late_by = now - due;
+                if late_by <= grace {
+                    return DueRow {
+                        scheduled_at: due.timestamp(),
+                        status: DeliveryStatus::Pending,
+                        reason: None,
+                    };
+                }
                 report.missed += 1;
-                (
-                    DeliveryStatus::Skipped,
-                    Some(format!(
+                DueRow {
+                    scheduled_at: due.timestamp(),
+                    status: DeliveryStatus::Skipped,
+                    reason: Some(format!(
                         "missed: briefbot was not running at {} and {} is past the {} grace period",
                         due.format("%Y-%m-%d %H:%M UTC"),
                         format_duration(late_by),
                         format_duration(grace)
                     )),
-                )
-            } else {
-                (DeliveryStatus::Pending, None)
-            };
-            let created = self
-                .app
-                .store
-                .schedule_delivery(
-                    subscription.id,
-                    due.timestamp(),
-                    status,
-                    reason.as_deref(),
-                    now.timestamp(),
-                )
-                .await?;
-            if created && status == DeliveryStatus::Pending {
-                report.scheduled += 1;
-            }
-        }
-        self.app
-            .store
-            .advance_subscription(
-                subscription.id,
-                subscription.next_run_at,
-                next_run.timestamp(),
-            )
-            .await?;
-        Ok(())
+                }
+            })
+            .collect();
+        Ok(Some(DueRows {
+            subscription_id: subscription.id,
+            rows,
+            advance_from: subscription.next_run_at,
+            advance_to: next_run.timestamp(),
+        }))
     }
 
     async fn schedule_of(

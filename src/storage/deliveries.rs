@@ -10,6 +10,24 @@ use sqlx::FromRow;
 use super::{Backend, Result, Store};
 use crate::model::Destination;
 
+/// One subscription's share of a tick: the ledger rows its due occurrences become, and the
+/// move of its next run from what the tick read to the next occurrence.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DueRows {
+    pub subscription_id: i64,
+    pub rows: Vec<DueRow>,
+    pub advance_from: i64,
+    pub advance_to: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DueRow {
+    pub scheduled_at: i64,
+    /// `Pending`, or `Skipped` for an occurrence missed by more than the grace period.
+    pub status: DeliveryStatus,
+    pub reason: Option<String>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeliveryStatus {
     /// Waiting for its time (`not_before`).
@@ -103,28 +121,44 @@ struct DeliveryRow {
 }
 
 impl Store {
-    /// Records that a subscription is due at `scheduled_at`. Returns false when the row already
-    /// existed (another tick or replica got there first).
-    pub async fn schedule_delivery(
-        &self,
-        subscription_id: i64,
-        scheduled_at: i64,
-        status: DeliveryStatus,
-        reason: Option<&str>,
-        now: i64,
-    ) -> Result<bool> {
-        let result = sqlx::query(
-            "INSERT INTO deliveries (subscription_id, scheduled_at, status, not_before, reason, updated_at) \
-             VALUES ($1, $2, $3, $2, $4, $5) ON CONFLICT (subscription_id, scheduled_at) DO NOTHING",
-        )
-        .bind(subscription_id)
-        .bind(scheduled_at)
-        .bind(status.as_str())
-        .bind(reason)
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
-        Ok(result.rows_affected() == 1)
+    /// Writes one tick's ledger rows and advances those subscriptions in a single transaction:
+    /// one commit per batch instead of two per subscription. A row that exists already (another
+    /// tick, another replica) is left alone, and a subscription is advanced only from the next
+    /// run this tick read, so racing tickers stay harmless. Returns, per entry, how many
+    /// pending rows it created.
+    pub async fn record_due(&self, batch: &[DueRows], now: i64) -> Result<Vec<usize>> {
+        let mut transaction = self.pool.begin().await?;
+        let mut created = Vec::with_capacity(batch.len());
+        for due in batch {
+            let mut pending = 0;
+            for row in &due.rows {
+                let result = sqlx::query(
+                    "INSERT INTO deliveries (subscription_id, scheduled_at, status, not_before, reason, updated_at) \
+                     VALUES ($1, $2, $3, $2, $4, $5) ON CONFLICT (subscription_id, scheduled_at) DO NOTHING",
+                )
+                .bind(due.subscription_id)
+                .bind(row.scheduled_at)
+                .bind(row.status.as_str())
+                .bind(row.reason.as_deref())
+                .bind(now)
+                .execute(&mut *transaction)
+                .await?;
+                if result.rows_affected() == 1 && row.status == DeliveryStatus::Pending {
+                    pending += 1;
+                }
+            }
+            sqlx::query(
+                "UPDATE subscriptions SET next_run_at = $1 WHERE id = $2 AND next_run_at = $3",
+            )
+            .bind(due.advance_to)
+            .bind(due.subscription_id)
+            .bind(due.advance_from)
+            .execute(&mut *transaction)
+            .await?;
+            created.push(pending);
+        }
+        transaction.commit().await?;
+        Ok(created)
     }
 
     /// Claims up to `limit` rows that are due, or whose holder's lease ran out. On PostgreSQL

@@ -18,7 +18,9 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
-pub use deliveries::{ClaimedDelivery, DeliveryRecord, DeliveryStatus, SentRecord};
+pub use deliveries::{
+    ClaimedDelivery, DeliveryRecord, DeliveryStatus, DueRow, DueRows, SentRecord,
+};
 pub use items::NewItem;
 pub use sources::SourceRecord;
 pub use subscriptions::{NewSubscription, Subscription};

@@ -198,20 +198,6 @@ impl Store {
         Ok(rows.into_iter().map(Subscription::from).collect())
     }
 
-    /// Moves a subscription's next run forward, only if nobody else did first (several
-    /// schedulers may look at the same row; the loser's update changes nothing).
-    pub async fn advance_subscription(&self, id: i64, from: i64, to: i64) -> Result<bool> {
-        let result = sqlx::query(
-            "UPDATE subscriptions SET next_run_at = $1 WHERE id = $2 AND next_run_at = $3",
-        )
-        .bind(to)
-        .bind(id)
-        .bind(from)
-        .execute(&self.pool)
-        .await?;
-        Ok(result.rows_affected() == 1)
-    }
-
     /// Pauses (with a reason shown to admins) or resumes every subscription of a destination.
     /// Resuming sets the next run, since the schedule kept running while paused.
     pub async fn set_destination_paused(
