@@ -247,11 +247,13 @@ struct Word {
     starts_sentence: bool,
 }
 
-/// Whitespace-separated words without surrounding punctuation or a possessive `'s`.
+/// Whitespace-separated words without surrounding punctuation or a possessive `'s`. Chinese
+/// and Japanese write names into the sentence without spaces ("英伟达与AMD合作"), so a change of
+/// script also separates words, and a Latin name inside CJK text is checked like any other.
 fn words(text: &str) -> Vec<Word> {
     let mut out = Vec::new();
     let mut starts_sentence = true;
-    for raw in text.split_whitespace() {
+    for raw in text.split_whitespace().flat_map(script_runs) {
         let trimmed = raw
             .trim_matches(|c: char| !c.is_alphanumeric() && !matches!(c, '$' | '€' | '£' | '%'))
             .trim_start_matches(['$', '€', '£'])
@@ -269,6 +271,27 @@ fn words(text: &str) -> Vec<Word> {
         starts_sentence = raw.ends_with(['.', '!', '?', ':', '。']) && !is_abbreviation(raw);
     }
     out
+}
+
+/// A token cut where it switches between CJK and other letters or digits; punctuation stays
+/// with the run it follows.
+fn script_runs(token: &str) -> Vec<&str> {
+    let mut runs = Vec::new();
+    let mut start = 0;
+    let mut current: Option<bool> = None;
+    for (index, c) in token.char_indices() {
+        if !c.is_alphanumeric() {
+            continue;
+        }
+        let cjk = is_cjk(c);
+        if current.is_some_and(|was| was != cjk) {
+            runs.push(&token[start..index]);
+            start = index;
+        }
+        current = Some(cjk);
+    }
+    runs.push(&token[start..]);
+    runs
 }
 
 /// "U.S." and "e.g." end with a full stop without ending the sentence.
@@ -362,6 +385,27 @@ mod tests {
         let long = "First sentence is here. Second sentence is much longer than the cap allows.";
         assert_eq!(clean(long, 40), "First sentence is here.");
         assert!(clean(&"word ".repeat(100), 50).chars().count() <= 50);
+    }
+
+    #[test]
+    fn latin_names_inside_chinese_text_are_checked() {
+        let grounding = Grounding::new(["英伟达发布Rubin芯片，内存带宽提高73%。"]);
+        assert_eq!(
+            grounding.check("英伟达发布Rubin芯片，带宽提高73%。"),
+            Ok(())
+        );
+        assert_eq!(
+            grounding.check("英伟达与AMD发布芯片。"),
+            Err(Ungrounded::Name("AMD".into()))
+        );
+        assert_eq!(
+            grounding.check("英伟达发布Rubin芯片，带宽提高80%。"),
+            Err(Ungrounded::Number("80".into()))
+        );
+        assert_eq!(
+            script_runs("发布Rubin芯片。"),
+            vec!["发布", "Rubin", "芯片。"]
+        );
     }
 
     #[test]
