@@ -296,7 +296,8 @@ pub struct SummarizerConfig {
     /// The request field that carries `max_tokens`: `max_tokens` (most providers) or
     /// `max_completion_tokens` (OpenAI's reasoning models reject the former).
     pub max_tokens_field: String,
-    /// Omitted from the request when unset (some reasoning models accept only their default).
+    /// Omitted from the request when unset, which leaves the provider's default (some
+    /// reasoning models accept nothing else); the shipped config sets 0.2.
     pub temperature: Option<f32>,
     /// Ask for `response_format = {"type": "json_object"}`; turn off for an endpoint that
     /// rejects the field (the answer is parsed leniently either way).
@@ -327,7 +328,7 @@ impl Default for SummarizerConfig {
             prepare_ahead: Duration::from_secs(20 * 60),
             max_tokens: 900,
             max_tokens_field: "max_tokens".into(),
-            temperature: Some(0.2),
+            temperature: None,
             json_mode: true,
             stories_per_call: 6,
             summary_chars: 320,
