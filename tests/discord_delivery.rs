@@ -164,6 +164,17 @@ async fn forbidden_pauses_without_retrying_and_a_retry_reuses_its_nonce() {
     assert!(rows.iter().all(|r| r.status != DeliveryStatus::Sent));
 }
 
+/// The last day's brief, for one topic or all, as of `now`.
+fn day_request(topic: Option<&str>, now: DateTime<Utc>) -> briefbot::engine::BriefRequest {
+    briefbot::engine::BriefRequest {
+        topic: topic.map(str::to_string),
+        as_of: now,
+        window: Duration::from_secs(86_400),
+        max_stories: 5,
+        late_since: None,
+    }
+}
+
 #[tokio::test]
 async fn a_repeated_delivery_is_deduplicated_by_its_nonce() {
     // A crash after sending but before recording: the same ledger row is sent again.
@@ -173,13 +184,7 @@ async fn a_repeated_delivery_is_deduplicated_by_its_nonce() {
     add_news(&app.store, now - chrono::Duration::minutes(30), &["x1"], "").await;
     let brief = app
         .brief(
-            &briefbot::engine::BriefRequest {
-                topic: Some("chips".into()),
-                as_of: now,
-                window: Duration::from_secs(86_400),
-                max_stories: 5,
-                late_since: None,
-            },
+            &day_request(Some("chips"), now),
             briefbot::summarizer::Wait::CacheOnly,
         )
         .await
@@ -206,13 +211,7 @@ async fn rate_limits_come_back_with_discords_wait() {
     add_news(&app.store, now - chrono::Duration::minutes(30), &["x1"], "").await;
     let brief = app
         .brief(
-            &briefbot::engine::BriefRequest {
-                topic: None,
-                as_of: now,
-                window: Duration::from_secs(86_400),
-                max_stories: 5,
-                late_since: None,
-            },
+            &day_request(None, now),
             briefbot::summarizer::Wait::CacheOnly,
         )
         .await

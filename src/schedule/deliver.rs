@@ -116,8 +116,7 @@ pub async fn deliver(
     let destination_key = subscription.destination.to_string();
     let max_window = Duration::seconds(subscription.max_window_secs.max(60));
     let request = scheduled_request(app, &subscription, scheduled);
-    let window_start =
-        scheduled - Duration::from_std(request.window).unwrap_or(Duration::hours(24));
+    let window_start = request.window_start();
     // Prepared ahead (`prepare`): delivery reads the cache and never waits on the model.
     let mut brief = app.brief(&request, Wait::CacheOnly).await?;
     let delivered = store

@@ -53,7 +53,7 @@ impl Store {
         Ok(())
     }
 
-    /// Number of cached summaries (for `check` and the tests).
+    /// Number of cached summaries, rejected ones included.
     pub async fn summary_count(&self) -> Result<u64> {
         let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM summaries")
             .fetch_one(&self.pool)
