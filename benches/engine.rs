@@ -155,6 +155,7 @@ fn bench_engine(c: &mut Criterion) {
         window: Duration::from_secs(24 * 3600),
         max_stories: 0,
         late_since: None,
+        explain: false,
     };
     let mut group = c.benchmark_group("engine");
     group

@@ -8,7 +8,7 @@
 //!
 //! Run: `cargo bench --bench summarizer`.
 
-#[path = "../tests/support/fake_openai.rs"]
+#[path = "../tests/it/support/fake_openai.rs"]
 #[allow(dead_code)]
 mod fake_openai;
 
@@ -45,6 +45,7 @@ fn requests(config: &Config) -> Vec<BriefRequest> {
             window: Duration::from_secs(24 * 3600),
             max_stories: config.brief.stories_per_section,
             late_since: None,
+            explain: false,
         })
         .collect()
 }

@@ -14,6 +14,11 @@ pub const DATABASE_URL_ENV: &str = "BRIEFBOT_DATABASE_URL";
 /// The shipped config doubles as the built-in defaults for topics and AI-context terms, so a
 /// config that only lists sources (like `config/demo.toml`) gets the same topics.
 const SHIPPED_CONFIG: &str = include_str!("../config/briefbot.toml");
+/// The shipped entity gazetteer, used unless `[classify] entities_file` names another.
+const SHIPPED_ENTITIES: &str = include_str!("../config/entities.toml");
+/// The shipped topic model (see `engine::learned`), used unless `[classify] model_file` names
+/// another; rebuilt by `briefbot train-classifier`.
+pub const SHIPPED_MODEL: &str = include_str!("../config/classifier-model.json");
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -56,6 +61,127 @@ pub struct Config {
     pub topics: Vec<TopicConfig>,
     #[serde(default)]
     pub sources: Vec<SourceConfig>,
+    /// Named entities (labs, models, chips, regulators, places) with their aliases: read from
+    /// `[classify] entities_file`, else the shipped `config/entities.toml`.
+    #[serde(skip)]
+    pub entities: Vec<EntityConfig>,
+    /// The learned topic model, unless `[classify] learned = false`.
+    #[serde(skip)]
+    pub topic_model: Option<std::sync::Arc<crate::engine::learned::TopicModel>>,
+}
+
+/// One entity of the gazetteer: every name a headline may call it by, and what it is.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EntityConfig {
+    /// Stable slug; the same entity in two reports is the same feature when merging.
+    pub id: String,
+    pub kind: EntityKind,
+    /// Names, short names, tickers, Chinese names. Case-insensitive whole words, except that
+    /// short all-capital names (`US`, `FTC`) match only when written in capitals.
+    pub names: Vec<String>,
+}
+
+/// What a mention of an entity is evidence of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EntityKind {
+    /// An AI lab or AI-first company.
+    Lab,
+    /// A model family or AI assistant product.
+    Model,
+    /// A semiconductor company.
+    Chipmaker,
+    /// A chip, hardware product or process node.
+    Chip,
+    /// A government body that acts on technology.
+    Regulator,
+    /// A law, rule or regime.
+    Law,
+    /// An investor or an exchange.
+    Investor,
+    /// Another company that appears in AI news.
+    Company,
+    /// A country or bloc, with its capital and demonyms.
+    Place,
+}
+
+impl EntityKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Lab => "lab",
+            Self::Model => "model",
+            Self::Chipmaker => "chipmaker",
+            Self::Chip => "chip",
+            Self::Regulator => "regulator",
+            Self::Law => "law",
+            Self::Investor => "investor",
+            Self::Company => "company",
+            Self::Place => "place",
+        }
+    }
+
+    /// Whether a mention shows the item is about AI or its hardware.
+    pub fn is_ai_context(self) -> bool {
+        matches!(self, Self::Lab | Self::Model | Self::Chipmaker | Self::Chip)
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EntitiesFile {
+    #[serde(default)]
+    entity: Vec<EntityConfig>,
+}
+
+fn parse_entities(text: &str, path: &Path) -> Result<Vec<EntityConfig>, ConfigError> {
+    toml::from_str::<EntitiesFile>(text)
+        .map(|file| file.entity)
+        .map_err(|e| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message: e.to_string().trim_end().to_string(),
+        })
+}
+
+/// Parsed once per process: every `Config::parse` shares them.
+fn shipped_entities() -> Result<&'static Vec<EntityConfig>, ConfigError> {
+    static SHIPPED: std::sync::OnceLock<Result<Vec<EntityConfig>, String>> =
+        std::sync::OnceLock::new();
+    let path = Path::new("<built-in entities>");
+    SHIPPED
+        .get_or_init(|| parse_entities(SHIPPED_ENTITIES, path).map_err(|e| e.to_string()))
+        .as_ref()
+        .map_err(|message| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message: message.clone(),
+        })
+}
+
+fn shipped_model()
+-> Result<&'static std::sync::Arc<crate::engine::learned::TopicModel>, ConfigError> {
+    static SHIPPED: std::sync::OnceLock<
+        Result<std::sync::Arc<crate::engine::learned::TopicModel>, String>,
+    > = std::sync::OnceLock::new();
+    let path = Path::new("<built-in model>");
+    SHIPPED
+        .get_or_init(|| parse_model(SHIPPED_MODEL, path).map_err(|e| e.to_string()))
+        .as_ref()
+        .map_err(|message| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message: message.clone(),
+        })
+}
+
+fn parse_model(
+    text: &str,
+    path: &Path,
+) -> Result<std::sync::Arc<crate::engine::learned::TopicModel>, ConfigError> {
+    crate::engine::learned::TopicModel::from_json(text)
+        .map(std::sync::Arc::new)
+        .map_err(|message| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message,
+        })
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -144,6 +270,12 @@ pub struct ClassifyConfig {
     /// Score an item needs for a topic: a strong term in the title scores 2, in the summary 1;
     /// an ambiguous term half that.
     pub threshold: f64,
+    /// Weigh the term rules together with the learned topic model (for the topics it knows).
+    pub learned: bool,
+    /// Another topic model (JSON from `briefbot train-classifier`), relative to this file.
+    pub model_file: Option<PathBuf>,
+    /// Another entity gazetteer (TOML, `[[entity]]` tables), relative to this file.
+    pub entities_file: Option<PathBuf>,
 }
 
 impl Default for ClassifyConfig {
@@ -151,6 +283,9 @@ impl Default for ClassifyConfig {
         Self {
             ai_context: Vec::new(),
             threshold: 2.0,
+            learned: true,
+            model_file: None,
+            entities_file: None,
         }
     }
 }
@@ -416,6 +551,22 @@ impl Config {
         })?;
         let mut config = Self::parse(&text, path)?;
         let base = path.parent().unwrap_or(Path::new("."));
+        let read = |file: &Path| {
+            let file = base.join(file);
+            std::fs::read_to_string(&file)
+                .map(|text| (text, file.clone()))
+                .map_err(|source| ConfigError::Read { path: file, source })
+        };
+        if let Some(file) = &config.classify.entities_file {
+            let (text, file) = read(file)?;
+            config.entities = parse_entities(&text, &file)?;
+        }
+        if let Some(file) = &config.classify.model_file
+            && config.classify.learned
+        {
+            let (text, file) = read(file)?;
+            config.topic_model = Some(parse_model(&text, &file)?);
+        }
         for source in &mut config.sources {
             source.url = resolve_location(&source.url, base);
         }
@@ -445,6 +596,10 @@ impl Config {
             if config.classify.ai_context.is_empty() {
                 config.classify.ai_context = shipped.classify.ai_context;
             }
+        }
+        config.entities = shipped_entities()?.clone();
+        if config.classify.learned {
+            config.topic_model = Some(shipped_model()?.clone());
         }
         config.validate().map_err(|message| ConfigError::Invalid {
             path: path.to_path_buf(),

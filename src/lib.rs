@@ -8,6 +8,7 @@
 pub mod app;
 pub mod commands;
 pub mod config;
+pub mod corpus;
 pub mod delivery;
 pub mod engine;
 pub mod ingest;

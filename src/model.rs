@@ -47,6 +47,44 @@ pub struct Story {
     /// Ids of the items merged into this story (for delivery bookkeeping).
     #[serde(skip)]
     pub item_ids: Vec<i64>,
+    /// Why the story is in its topics and why its reports were merged; only when asked for
+    /// (`brief --explain`, or `why` in the JSON).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub why: Option<Why>,
+}
+
+/// The reasons behind one story, for an operator tuning topics.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Why {
+    /// Per topic the story is in: its score against the threshold.
+    pub topics: Vec<TopicWhy>,
+    /// Per report: what the classifier saw.
+    pub reports: Vec<ReportWhy>,
+    /// Features the merged reports share (words, `@entity`, `#amount`, `!event`), strongest first.
+    pub shared: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TopicWhy {
+    pub topic: String,
+    /// The story's score for the topic (mean over its reports), and the threshold.
+    pub score: f64,
+    pub threshold: f64,
+    /// How many reports reached the threshold themselves.
+    pub reports_placed: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReportWhy {
+    pub url: String,
+    /// Score per topic id (the model's where it knows the topic, else the rules').
+    pub scores: std::collections::BTreeMap<String, f64>,
+    /// What the term rules matched (`term@title`, `~ambiguous@summary`, `!exclude@title`).
+    pub terms: Vec<String>,
+    /// The model features that moved the strongest topic most, with their effect.
+    pub model: Vec<String>,
+    /// Entities named, by id.
+    pub entities: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -34,6 +34,9 @@ pub struct BriefArgs {
     /// extractive or openai: who writes the summaries for this run (default from the config).
     #[arg(long, value_name = "KIND")]
     pub summarizer: Option<String>,
+    /// Say why each story is in its topics and why its reports were merged (in JSON: `why`).
+    #[arg(long)]
+    pub explain: bool,
 }
 
 /// Applies `--summarizer` to the config; a bad value or an incomplete `[summarizer]` section
@@ -90,6 +93,7 @@ pub fn request(config: &Config, args: &BriefArgs) -> anyhow::Result<BriefRequest
         window,
         max_stories: args.max_stories.unwrap_or(config.brief.stories_per_section),
         late_since: None,
+        explain: args.explain,
     })
 }
 
@@ -118,10 +122,53 @@ pub async fn run(app: &App, args: &BriefArgs, request: &BriefRequest) -> anyhow:
         rendered.push('\n');
     }
     print!("{rendered}");
+    if request.explain && format != Format::Json {
+        print!("{}", explanation(&brief));
+    }
     if app.summarizer.is_enabled() {
         eprintln!("{}", summary_report(&written, &app.summarizer.stats()));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The `why` of every story as plain text, after the brief.
+fn explanation(brief: &briefbot::model::Brief) -> String {
+    let mut out = String::from("\nWhy:\n");
+    for story in brief.sections.iter().flat_map(|s| &s.stories) {
+        let Some(why) = &story.why else { continue };
+        out.push_str(&format!("\n* {}\n", story.headline));
+        for topic in &why.topics {
+            out.push_str(&format!(
+                "  {}: {:.2} (threshold {:.2}; {} of {} reports placed it)\n",
+                topic.topic,
+                topic.score,
+                topic.threshold,
+                topic.reports_placed,
+                why.reports.len()
+            ));
+        }
+        if !why.shared.is_empty() {
+            out.push_str(&format!("  merged on: {}\n", why.shared.join(", ")));
+        }
+        for report in &why.reports {
+            let scores: Vec<String> = report
+                .scores
+                .iter()
+                .map(|(topic, score)| format!("{topic} {score:.2}"))
+                .collect();
+            out.push_str(&format!("  - {} [{}]\n", report.url, scores.join(", ")));
+            if !report.terms.is_empty() {
+                out.push_str(&format!("    terms: {}\n", report.terms.join("; ")));
+            }
+            if !report.model.is_empty() {
+                out.push_str(&format!("    model: {}\n", report.model.join(", ")));
+            }
+            if !report.entities.is_empty() {
+                out.push_str(&format!("    entities: {}\n", report.entities.join(", ")));
+            }
+        }
+    }
+    out
 }
 
 /// "Summaries: 7 of 9 written by the model, overview included (2 calls, 3120 tokens); 2

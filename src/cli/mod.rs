@@ -8,6 +8,7 @@ mod run;
 mod sources;
 mod subscriptions;
 mod topics;
+mod train;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -65,6 +66,10 @@ pub enum Command {
     Subscriptions(subscriptions::ListArgs),
     /// Recent deliveries with their status and the reason when a brief did not go out.
     Deliveries(subscriptions::ListArgs),
+    /// Rebuild the topic model from labelled corpora (see README, "Topics").
+    TrainClassifier(train::TrainArgs),
+    /// Score topic briefs and merging against labelled corpora.
+    Evaluate(train::EvaluateArgs),
 }
 
 /// An error the user caused and can fix; exits with status 2 like a usage error.
@@ -84,6 +89,8 @@ pub async fn run(args: Cli) -> anyhow::Result<ExitCode> {
     let mut config = load_config(&args)?;
     match args.command {
         Command::Topics => topics::run(&config),
+        Command::TrainClassifier(train_args) => train::train(&config, &train_args),
+        Command::Evaluate(evaluate_args) => train::evaluate(&config, &evaluate_args),
         Command::Check => check::run(&config, &args.config).await,
         Command::Ingest(ingest_args) => ingest::run(&open(config).await?, &ingest_args).await,
         Command::Brief(brief_args) => {

@@ -158,6 +158,7 @@ async fn brief(app: &App, topic: Option<&str>, now: DateTime<Utc>) -> Result<Rep
         window: app.config.brief.window,
         max_stories: app.config.brief.stories_per_section,
         late_since: None,
+        explain: false,
     };
     // A member waits for an answer: cached summaries, and the model only within the deadline.
     let wait = Wait::UpTo(app.config.summarizer.reply_deadline);

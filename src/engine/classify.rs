@@ -6,10 +6,13 @@
 //! and none of the topic's `exclude` phrases ("potato", "runway") appear, which is what keeps
 //! snack makers and fashion weeks out of the brief.
 
-use std::collections::HashMap;
+use std::sync::Arc;
 
+use super::entities::{EntityRef, Gazetteer};
+use super::learned::{self, Features, TopicModel};
+use super::terms::{Field, TermSet};
 use super::text;
-use crate::config::{ClassifyConfig, TopicConfig};
+use crate::config::{ClassifyConfig, EntityConfig, TopicConfig};
 
 /// Weight of a strong term in a title; in a summary it counts half, and ambiguous terms count
 /// half of a strong one.
@@ -18,126 +21,9 @@ const TITLE_WEIGHT: f64 = 2.0;
 /// less than half a title match: it takes three, or one plus title evidence, to place an item.
 const SUMMARY_WEIGHT: f64 = 0.75;
 const AMBIGUOUS_FACTOR: f64 = 0.5;
-
-#[derive(Debug, Clone)]
-enum Term {
-    /// Stemmed word sequence, matched on token boundaries.
-    Words(Vec<String>),
-    /// Normalised text containing CJK characters, matched as a substring.
-    Substring(String),
-}
-
-impl Term {
-    fn compile(raw: &str) -> Option<Self> {
-        let normalised = text::normalise(raw.trim());
-        if normalised.is_empty() {
-            return None;
-        }
-        if normalised.chars().any(text::is_cjk) {
-            return Some(Self::Substring(normalised.replace(' ', "")));
-        }
-        let words: Vec<String> = text::tokens(&normalised)
-            .iter()
-            .map(|t| text::stem(t))
-            .collect();
-        (!words.is_empty()).then_some(Self::Words(words))
-    }
-}
-
-/// A set of terms with an index on each term's first word, so matching costs one hash lookup
-/// per token instead of one comparison per term.
-#[derive(Debug, Clone, Default)]
-struct TermSet {
-    terms: Vec<Term>,
-    /// The terms as configured, for explanations.
-    raw: Vec<String>,
-    by_first_word: HashMap<String, Vec<usize>>,
-    substrings: Vec<usize>,
-}
-
-impl TermSet {
-    fn new(raw_terms: &[String]) -> Self {
-        let mut set = Self::default();
-        for raw in raw_terms {
-            let Some(term) = Term::compile(raw) else {
-                continue;
-            };
-            // "gpu" and "gpus" fold to one stem: count it once, not twice.
-            let duplicate = set.terms.iter().any(|known| match (known, &term) {
-                (Term::Words(a), Term::Words(b)) => a == b,
-                (Term::Substring(a), Term::Substring(b)) => a == b,
-                _ => false,
-            });
-            if duplicate {
-                continue;
-            }
-            let index = set.terms.len();
-            match &term {
-                Term::Words(words) => set
-                    .by_first_word
-                    .entry(words[0].clone())
-                    .or_default()
-                    .push(index),
-                Term::Substring(_) => set.substrings.push(index),
-            }
-            set.terms.push(term);
-            set.raw.push(raw.clone());
-        }
-        set
-    }
-
-    /// Indices of the distinct terms found in a field.
-    fn matches(&self, field: &Field) -> Vec<usize> {
-        let mut found = Vec::new();
-        for (position, token) in field.stems.iter().enumerate() {
-            // A product name with a version glued on ("trainium3", "gaudi3") still names the
-            // product: look the bare name up too.
-            let bare = token.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
-            let versioned = (bare.len() >= 3 && bare.len() < token.len())
-                .then(|| self.by_first_word.get(bare))
-                .flatten();
-            let exact = self.by_first_word.get(token);
-            for &index in exact.into_iter().chain(versioned).flatten() {
-                let Term::Words(words) = &self.terms[index] else {
-                    continue;
-                };
-                let rest = &field.stems[position + 1..];
-                let tail_matches = words.len() == 1 || rest.starts_with(&words[1..]);
-                if tail_matches && !found.contains(&index) {
-                    found.push(index);
-                }
-            }
-        }
-        for &index in &self.substrings {
-            if let Term::Substring(needle) = &self.terms[index]
-                && field.compact.contains(needle.as_str())
-            {
-                found.push(index);
-            }
-        }
-        found
-    }
-}
-
-/// One field of an item, prepared once for every topic.
-#[derive(Debug, Clone)]
-pub struct Field {
-    stems: Vec<String>,
-    /// Normalised text without spaces, for CJK substring terms.
-    compact: String,
-}
-
-impl Field {
-    pub fn new(raw: &str) -> Self {
-        let normalised = text::normalise(raw);
-        let stems = text::tokens(&normalised)
-            .iter()
-            .map(|t| text::stem(t))
-            .collect();
-        let compact = normalised.split_whitespace().collect();
-        Self { stems, compact }
-    }
-}
+/// A model-scored topic is capped at this many times the threshold, the range rule scores
+/// of clear items reach, so ranking by topic strength treats both alike.
+const MAX_SCORE_RATIO: f64 = 3.0;
 
 #[derive(Debug, Clone)]
 struct CompiledTopic {
@@ -162,11 +48,33 @@ pub struct Classifier {
     topics: Vec<CompiledTopic>,
     ai_context: TermSet,
     threshold: f64,
+    gazetteer: Gazetteer,
+    model: Option<Arc<TopicModel>>,
+    /// Each configured topic's index in the model, if the model knows it.
+    model_topic: Vec<Option<usize>>,
+}
+
+/// Everything the classifier found out about one item.
+#[derive(Debug, Clone)]
+pub struct Assessment {
+    /// Per configured topic, on the rules' scale: at least the threshold places the item.
+    pub scores: Vec<f64>,
+    /// What the term rules alone scored, per topic.
+    pub rule_scores: Vec<f64>,
+    /// The model's probability per topic, where it knows the topic.
+    pub probabilities: Vec<Option<f32>>,
+    pub entities: Vec<EntityRef>,
+    pub features: Features,
 }
 
 impl Classifier {
-    pub fn new(topics: &[TopicConfig], settings: &ClassifyConfig) -> Self {
-        let topics = topics
+    pub fn new(
+        topics: &[TopicConfig],
+        settings: &ClassifyConfig,
+        entities: &[EntityConfig],
+        model: Option<Arc<TopicModel>>,
+    ) -> Self {
+        let topics: Vec<CompiledTopic> = topics
             .iter()
             .map(|topic| CompiledTopic {
                 id: topic.id.clone(),
@@ -177,10 +85,17 @@ impl Classifier {
                 money_is_context: topic.money_is_context,
             })
             .collect();
+        let model_topic = topics
+            .iter()
+            .map(|topic| model.as_ref().and_then(|m| m.topic_index(&topic.id)))
+            .collect();
         Self {
             topics,
             ai_context: TermSet::new(&settings.ai_context),
             threshold: settings.threshold,
+            gazetteer: Gazetteer::new(entities),
+            model,
+            model_topic,
         }
     }
 
@@ -192,8 +107,115 @@ impl Classifier {
         &self.topics[topic].id
     }
 
+    pub fn topic_count(&self) -> usize {
+        self.topics.len()
+    }
+
+    pub fn gazetteer(&self) -> &Gazetteer {
+        &self.gazetteer
+    }
+
+    pub fn model(&self) -> Option<&TopicModel> {
+        self.model.as_deref()
+    }
+
     /// Topics an item reaches the threshold for, strongest first (ties in config order).
     pub fn classify(&self, title: &str, summary: &str) -> Vec<TopicScore> {
+        self.placed(&self.assess(title, summary).scores)
+    }
+
+    /// The topics whose score reaches the threshold, strongest first.
+    pub fn placed(&self, scores: &[f64]) -> Vec<TopicScore> {
+        let mut placed: Vec<TopicScore> = scores
+            .iter()
+            .enumerate()
+            .filter(|(_, score)| **score >= self.threshold)
+            .map(|(topic, score)| TopicScore {
+                topic,
+                score: *score,
+            })
+            .collect();
+        placed.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.topic.cmp(&b.topic)));
+        placed
+    }
+
+    /// Scores every topic: the term rules, and for the topics the learned model knows, the
+    /// model's probability (which reads the rules' scores too) mapped onto the rules' scale
+    /// so that its cut-off lands on the threshold.
+    pub fn assess(&self, title: &str, summary: &str) -> Assessment {
+        let (rule_scores, ai_context) = self.rule_scores(title, summary);
+        let entities = self.gazetteer.find(&format!("{title}\n{summary}"));
+        let Some(model) = &self.model else {
+            return Assessment {
+                scores: rule_scores.clone(),
+                probabilities: vec![None; rule_scores.len()],
+                rule_scores,
+                entities,
+                features: Vec::new(),
+            };
+        };
+        let features = self.features_from(title, summary, &rule_scores, ai_context, &entities);
+        let probabilities = model.probabilities(&features);
+        let mut scores = rule_scores.clone();
+        let mut topic_probabilities = vec![None; rule_scores.len()];
+        for (topic, model_index) in self.model_topic.iter().enumerate() {
+            if let Some(index) = *model_index {
+                let probability = probabilities[index];
+                let cutoff = model.cutoff[index].max(0.01);
+                scores[topic] = (self.threshold * f64::from(probability / cutoff))
+                    .min(self.threshold * MAX_SCORE_RATIO);
+                topic_probabilities[topic] = Some(probability);
+            }
+        }
+        Assessment {
+            scores,
+            rule_scores,
+            probabilities: topic_probabilities,
+            entities,
+            features,
+        }
+    }
+
+    /// The learned model's features of an item (what `train-classifier` learns from).
+    pub fn model_features(&self, title: &str, summary: &str) -> Features {
+        let (rule_scores, ai_context) = self.rule_scores(title, summary);
+        let entities = self.gazetteer.find(&format!("{title}\n{summary}"));
+        self.features_from(title, summary, &rule_scores, ai_context, &entities)
+    }
+
+    fn features_from(
+        &self,
+        title: &str,
+        summary: &str,
+        rule_scores: &[f64],
+        ai_context: bool,
+        entities: &[EntityRef],
+    ) -> Features {
+        let mut entity_kinds: Vec<&'static str> = entities
+            .iter()
+            .map(|e| self.gazetteer.kind(*e).as_str())
+            .collect();
+        entity_kinds.sort_unstable();
+        entity_kinds.dedup();
+        learned::features(&learned::Signals {
+            title,
+            summary,
+            rule_scores: self
+                .topics
+                .iter()
+                .zip(rule_scores)
+                .map(|(topic, score)| (topic.id.as_str(), *score))
+                .collect(),
+            rule_threshold: self.threshold,
+            entity_kinds,
+            entity_ids: entities.iter().map(|e| self.gazetteer.id(*e)).collect(),
+            ai_context,
+            money: mentions_money(title) || mentions_money(summary),
+        })
+    }
+
+    /// The term rules' score for every topic, and whether the item is about AI at all.
+    fn rule_scores(&self, title: &str, summary: &str) -> (Vec<f64>, bool) {
         let raw_title = title;
         let title = Field::new(title);
         let summary = Field::new(summary);
@@ -210,7 +232,7 @@ impl Classifier {
             || !self.ai_context.matches(&title).is_empty()
             || !self.ai_context.matches(&summary).is_empty();
 
-        let mut scores: Vec<TopicScore> = Vec::new();
+        let mut scores = vec![0.0; self.topics.len()];
         for (index, (topic, (strong_title, strong_summary))) in
             self.topics.iter().zip(&strong).enumerate()
         {
@@ -235,15 +257,9 @@ impl Classifier {
                         + SUMMARY_WEIGHT
                             * distinct_beyond(&ambiguous_summary, &ambiguous_title) as f64);
             }
-            if score >= self.threshold {
-                scores.push(TopicScore {
-                    topic: index,
-                    score,
-                });
-            }
+            scores[index] = score;
         }
-        scores.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.topic.cmp(&b.topic)));
-        scores
+        (scores, ai_context)
     }
 }
 
@@ -349,8 +365,9 @@ mod tests {
                 "artificial intelligence".into(),
             ],
             threshold: 2.0,
+            ..ClassifyConfig::default()
         };
-        Classifier::new(&topics, &settings)
+        Classifier::new(&topics, &settings, &[], None)
     }
 
     fn ids(classifier: &Classifier, title: &str, summary: &str) -> Vec<String> {

@@ -12,7 +12,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 
+use super::entities::Gazetteer;
 use super::text;
+use crate::config::EntityKind;
 
 /// Cosine similarity at which two items are candidates for the same story.
 pub const PAIR_THRESHOLD: f32 = 0.20;
@@ -28,6 +30,9 @@ const TITLE_BOOST: f32 = 1.5;
 const NAME_BOOST: f32 = 2.0;
 /// Weight of a canonical amount in a title.
 const AMOUNT_BOOST: f32 = 2.5;
+/// Two headlines reporting different kinds of event (a launch and a lawsuit) need this much
+/// more in common to be one story.
+const DIFFERENT_EVENT_FACTOR: f32 = 0.5;
 /// Summary sentences that describe the event; later ones drift into background.
 const SUMMARY_SENTENCES: usize = 2;
 
@@ -192,9 +197,13 @@ impl Vector {
 struct Features {
     weights: BTreeMap<String, f32>,
     title_amounts: Vec<f64>,
+    /// Every amount in the title and the opening of the summary.
+    amounts: Vec<f64>,
+    /// What kind of event the headline reports (funding, launch, lawsuit, …).
+    events: Vec<&'static str>,
 }
 
-fn features(input: &MergeInput) -> Features {
+fn features(input: &MergeInput, gazetteer: &Gazetteer) -> Features {
     let mut weights = BTreeMap::new();
     let mut add = |feature: String, weight: f32| {
         let slot = weights.entry(feature).or_insert(0.0);
@@ -223,7 +232,7 @@ fn features(input: &MergeInput) -> Features {
     for amount in &title_quantities {
         add(amount.feature(), AMOUNT_BOOST);
     }
-    let title_amounts = title_quantities.iter().map(|q| q.value).collect();
+    let title_amounts: Vec<f64> = title_quantities.iter().map(|q| q.value).collect();
 
     let opening: String = text::sentences(input.summary)
         .into_iter()
@@ -241,10 +250,159 @@ fn features(input: &MergeInput) -> Features {
     {
         add(amount.feature(), AMOUNT_BOOST * 0.6);
     }
+    // Entities under any of their names: "Seoul" and "South Korea", "NVDA" and "英伟达"
+    // become one feature, which is what lets retellings in other words or languages meet.
+    for (field, boost) in [(input.title, TITLE_BOOST), (opening.as_str(), 1.0)] {
+        for entity in gazetteer.find(field) {
+            let weight = match gazetteer.kind(entity) {
+                EntityKind::Place => boost,
+                _ => boost * NAME_BOOST,
+            };
+            add(format!("@{}", gazetteer.id(entity)), weight);
+        }
+    }
+    let mut amounts: Vec<f64> = title_amounts.clone();
+    amounts.extend(
+        text::quantities(&summary_tokens)
+            .iter()
+            .filter(|q| q.scaled)
+            .map(|q| q.value),
+    );
+    let events = event_kinds(&title_tokens);
+    for event in &events {
+        add(format!("!{event}"), 1.0);
+    }
     Features {
         weights,
         title_amounts,
+        amounts,
+        events,
     }
+}
+
+/// Kinds of event a headline reports. Two headlines about one company that report different
+/// kinds (a launch and a lawsuit, a release and an outage) are usually two stories.
+fn event_kinds(tokens: &[String]) -> Vec<&'static str> {
+    const KINDS: &[(&str, &[&str])] = &[
+        (
+            "funding",
+            &[
+                "raise",
+                "raises",
+                "raised",
+                "raising",
+                "funding",
+                "round",
+                "series",
+                "valuation",
+                "valued",
+                "fundraise",
+                "融资",
+                "估值",
+            ],
+        ),
+        (
+            "launch",
+            &[
+                "launch",
+                "launches",
+                "launched",
+                "release",
+                "releases",
+                "released",
+                "unveil",
+                "unveils",
+                "unveiled",
+                "debut",
+                "debuts",
+                "introduce",
+                "introduces",
+                "open-source",
+                "open-sources",
+                "rolls",
+                "ships",
+                "发布",
+                "推出",
+                "上线",
+                "开源",
+            ],
+        ),
+        (
+            "legal",
+            &[
+                "sue",
+                "sues",
+                "sued",
+                "lawsuit",
+                "court",
+                "judge",
+                "ruling",
+                "trial",
+                "indict",
+                "indicted",
+                "indictment",
+                "settle",
+                "settles",
+                "起诉",
+                "诉讼",
+                "法院",
+            ],
+        ),
+        (
+            "outage",
+            &[
+                "outage", "outages", "down", "bug", "glitch", "rollback", "pauses", "paused",
+                "breach", "leak", "宕机", "故障", "漏洞",
+            ],
+        ),
+        (
+            "results",
+            &[
+                "earnings",
+                "revenue",
+                "quarter",
+                "quarterly",
+                "profit",
+                "results",
+                "guidance",
+                "财报",
+                "营收",
+                "利润",
+            ],
+        ),
+        (
+            "deal",
+            &[
+                "acquire",
+                "acquires",
+                "acquired",
+                "acquisition",
+                "buy",
+                "buys",
+                "merger",
+                "takeover",
+                "收购",
+                "并购",
+            ],
+        ),
+        ("ipo", &["ipo", "listing", "lists", "上市"]),
+    ];
+    let mut kinds = Vec::new();
+    for (kind, words) in KINDS {
+        let found = tokens.iter().any(|token| {
+            words.iter().any(|word| {
+                if word.chars().next().is_some_and(text::is_cjk) {
+                    token.contains(word)
+                } else {
+                    token == word
+                }
+            })
+        });
+        if found {
+            kinds.push(*kind);
+        }
+    }
+    kinds
 }
 
 /// Stems of words written as names: capitalised where a sentence does not start, or carrying
@@ -374,9 +532,9 @@ fn synonym(stem: &str) -> String {
 
 /// Groups items into stories. Returns clusters of input indices, each sorted, in order of
 /// their first member, so the result does not depend on hash order.
-pub fn merge(inputs: &[MergeInput]) -> Merged {
-    let all_features: Vec<Features> = inputs.iter().map(features).collect();
-    let vectors = vectorise(&all_features);
+pub fn merge(inputs: &[MergeInput], gazetteer: &Gazetteer) -> Merged {
+    let all_features: Vec<Features> = inputs.iter().map(|i| features(i, gazetteer)).collect();
+    let (vectors, names) = vectorise(&all_features);
     let edges = candidate_pairs(inputs, &all_features, &vectors);
 
     let mut cluster_of: Vec<usize> = (0..inputs.len()).collect();
@@ -401,13 +559,19 @@ pub fn merge(inputs: &[MergeInput]) -> Merged {
         cluster.sort_unstable();
     }
     clusters.sort_by_key(|c| c[0]);
-    Merged { clusters, vectors }
+    Merged {
+        clusters,
+        vectors,
+        names,
+    }
 }
 
 /// The stories found, with what is needed to pick each one's most representative report.
 pub struct Merged {
     pub clusters: Vec<Vec<usize>>,
     vectors: Vec<Vector>,
+    /// Feature names by id, for explanations.
+    names: Vec<String>,
 }
 
 impl Merged {
@@ -427,7 +591,33 @@ impl Merged {
     }
 }
 
-fn vectorise(all_features: &[Features]) -> Vec<Vector> {
+impl Merged {
+    /// Features at least two of a cluster's reports share, strongest first: why they were
+    /// taken for one story.
+    pub fn shared(&self, cluster: &[usize], count: usize) -> Vec<String> {
+        let mut totals: HashMap<u32, (usize, f32)> = HashMap::new();
+        for &member in cluster {
+            for &(id, weight) in &self.vectors[member].entries {
+                let entry = totals.entry(id).or_default();
+                entry.0 += 1;
+                entry.1 += weight;
+            }
+        }
+        let mut shared: Vec<(u32, f32)> = totals
+            .into_iter()
+            .filter(|(_, (members, _))| *members >= 2)
+            .map(|(id, (_, weight))| (id, weight))
+            .collect();
+        shared.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        shared
+            .into_iter()
+            .take(count)
+            .map(|(id, _)| self.names[id as usize].clone())
+            .collect()
+    }
+}
+
+fn vectorise(all_features: &[Features]) -> (Vec<Vector>, Vec<String>) {
     let mut ids: HashMap<&str, u32> = HashMap::new();
     let mut document_frequency: Vec<u32> = Vec::new();
     for features in all_features {
@@ -440,8 +630,12 @@ fn vectorise(all_features: &[Features]) -> Vec<Vector> {
             document_frequency[id as usize] += 1;
         }
     }
+    let mut names = vec![String::new(); ids.len()];
+    for (name, id) in &ids {
+        names[*id as usize] = (*name).to_string();
+    }
     let total = all_features.len().max(1) as f32;
-    all_features
+    let vectors = all_features
         .iter()
         .map(|features| {
             let mut entries: Vec<(u32, f32)> = features
@@ -462,7 +656,8 @@ fn vectorise(all_features: &[Features]) -> Vec<Vector> {
             entries.sort_unstable_by_key(|(id, _)| *id);
             Vector { entries }
         })
-        .collect()
+        .collect();
+    (vectors, names)
 }
 
 /// Pairs above the threshold, strongest first (ties by index for determinism).
@@ -527,15 +722,27 @@ fn pair_similarity(
     // Currency conversion and rounding ("€3bn" / "$3.5 billion") stay within this ratio;
     // two different rounds or results rarely do.
     let close = |x: &f64, y: &f64| x.max(*y) / x.min(*y).max(f64::MIN_POSITIVE) <= AMOUNT_RATIO;
+    // One headline may lead with a round's size and another with the valuation: amounts
+    // conflict only when neither headline's figure appears anywhere in the other report.
+    let shares =
+        |title: &[f64], other: &[f64]| title.iter().any(|x| other.iter().any(|y| close(x, y)));
     if !amounts_a.is_empty()
         && !amounts_b.is_empty()
-        && !amounts_a
-            .iter()
-            .any(|x| amounts_b.iter().any(|y| close(x, y)))
+        && !shares(amounts_a, &all_features[b].amounts)
+        && !shares(amounts_b, &all_features[a].amounts)
     {
         return 0.0;
     }
-    vectors[a].dot(&vectors[b])
+    let (events_a, events_b) = (&all_features[a].events, &all_features[b].events);
+    let different_events = !events_a.is_empty()
+        && !events_b.is_empty()
+        && !events_a.iter().any(|e| events_b.contains(e));
+    let similarity = vectors[a].dot(&vectors[b]);
+    if different_events {
+        similarity * DIFFERENT_EVENT_FACTOR
+    } else {
+        similarity
+    }
 }
 
 fn groups_agree(
@@ -631,7 +838,7 @@ mod tests {
             "The round values OpenAI at $300B.",
             9,
         ));
-        let clusters = merge(&inputs).clusters;
+        let clusters = merge(&inputs, &Gazetteer::default()).clusters;
         assert!(clusters.contains(&vec![5, 6]), "{clusters:?}");
         assert!(clusters.contains(&vec![7, 8]), "{clusters:?}");
     }
@@ -659,7 +866,7 @@ mod tests {
             "Google added to its stake.",
             9,
         ));
-        let clusters = merge(&inputs).clusters;
+        let clusters = merge(&inputs, &Gazetteer::default()).clusters;
         assert_eq!(clusters.len(), inputs.len(), "{clusters:?}");
     }
 }

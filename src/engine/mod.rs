@@ -5,9 +5,12 @@
 //! decide each story's topics → headline, summary and key entity → rank → sections.
 
 pub mod classify;
+pub mod entities;
+pub mod learned;
 pub mod merge;
 pub mod rank;
 pub mod summarise;
+pub mod terms;
 pub mod text;
 
 use std::time::Duration;
@@ -15,8 +18,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use crate::config::Config;
-use crate::model::{Brief, Item, Link, Section, Story};
-use classify::{Classifier, TopicScore};
+use crate::model::{Brief, Item, Link, ReportWhy, Section, Story, TopicWhy, Why};
+use classify::Classifier;
 use merge::MergeInput;
 use summarise::Member;
 
@@ -34,12 +37,19 @@ pub struct BriefRequest {
     /// brief was built although it was published before it. `None` for briefs that are not
     /// part of a series.
     pub late_since: Option<DateTime<Utc>>,
+    /// Fill in each story's `why` (topic scores, matched terms, shared features).
+    pub explain: bool,
 }
 
 /// How long before a window's start a late-arriving item may have been published and still
 /// count; older ones are a feed's backfill (or a newly added source), not news the reader
 /// missed.
 pub const LATE_ITEM_LIMIT: chrono::Duration = chrono::Duration::hours(6);
+
+/// Items scoring at least this share of the threshold for some topic take part in merging.
+const CANDIDATE_FLOOR: f64 = 0.5;
+/// One report scoring this many times the threshold places its whole story in the topic.
+const CONFIDENT_REPORT: f64 = 1.25;
 
 impl BriefRequest {
     /// The instant the window starts: `as_of` minus the window.
@@ -85,7 +95,12 @@ impl Engine {
                 .iter()
                 .map(|t| (t.id.clone(), t.title.clone()))
                 .collect(),
-            classifier: Classifier::new(&config.topics, &config.classify),
+            classifier: Classifier::new(
+                &config.topics,
+                &config.classify,
+                &config.entities,
+                config.topic_model.clone(),
+            ),
             summary_chars: config.brief.summary_chars.max(40),
         }
     }
@@ -103,7 +118,7 @@ impl Engine {
             .collect();
         in_window.sort_by(|a, b| a.published.cmp(&b.published).then(a.id.cmp(&b.id)));
 
-        let mut stories = self.stories(&in_window, request.as_of, window_start);
+        let mut stories = self.stories(&in_window, request.as_of, window_start, request.explain);
         stories.sort_by(|a, b| {
             b.score
                 .total_cmp(&a.score)
@@ -129,11 +144,18 @@ impl Engine {
         items: &[&Item],
         as_of: DateTime<Utc>,
         window_start: DateTime<Utc>,
+        explain: bool,
     ) -> Vec<Story> {
-        let classified: Vec<(&Item, Vec<TopicScore>)> = items
+        // Items that come near a topic take part in merging, so a report the classifier
+        // was unsure of can join the story its siblings place (and take its topics).
+        let floor = self.classifier.threshold() * CANDIDATE_FLOOR;
+        let classified: Vec<(&Item, Vec<f64>)> = items
             .iter()
-            .map(|item| (*item, self.classifier.classify(&item.title, &item.summary)))
-            .filter(|(_, scores)| !scores.is_empty())
+            .map(|item| {
+                let scores = self.classifier.assess(&item.title, &item.summary).scores;
+                (*item, scores)
+            })
+            .filter(|(_, scores)| scores.iter().any(|s| *s >= floor))
             .collect();
         let inputs: Vec<MergeInput> = classified
             .iter()
@@ -144,31 +166,115 @@ impl Engine {
                 published: item.published,
             })
             .collect();
-        let merged = merge::merge(&inputs);
+        let merged = merge::merge(&inputs, self.classifier.gazetteer());
         merged
             .clusters
             .iter()
             .filter_map(|cluster| {
-                self.story(
+                let mut story = self.story(
                     cluster,
                     merged.centrality(cluster),
                     &classified,
                     as_of,
                     window_start,
-                )
+                )?;
+                if explain {
+                    story.why = Some(self.why(cluster, &classified, &merged));
+                }
+                Some(story)
             })
             .collect()
+    }
+
+    /// The reasons behind one story: its topic scores, what each report matched, and what
+    /// its reports have in common.
+    fn why(
+        &self,
+        cluster: &[usize],
+        classified: &[(&Item, Vec<f64>)],
+        merged: &merge::Merged,
+    ) -> Why {
+        let threshold = self.classifier.threshold();
+        let topics = story_topics(cluster, classified, threshold)
+            .into_iter()
+            .map(|(topic, score)| TopicWhy {
+                topic: self.topics[topic].0.clone(),
+                score: round2(score),
+                threshold,
+                reports_placed: cluster
+                    .iter()
+                    .filter(|&&i| classified[i].1[topic] >= threshold)
+                    .count(),
+            })
+            .collect();
+        let reports = cluster
+            .iter()
+            .map(|&index| {
+                let item = classified[index].0;
+                let assessment = self.classifier.assess(&item.title, &item.summary);
+                let terms = self
+                    .classifier
+                    .explain(&item.title, &item.summary)
+                    .into_iter()
+                    .flat_map(|(topic, terms)| {
+                        terms
+                            .into_iter()
+                            .map(move |term| format!("{topic}: {term}"))
+                    })
+                    .collect();
+                let strongest = assessment
+                    .scores
+                    .iter()
+                    .enumerate()
+                    .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(&a.0)))
+                    .map(|(topic, _)| topic);
+                let model = match (self.classifier.model(), strongest) {
+                    (Some(model), Some(topic)) => model
+                        .topic_index(&self.topics[topic].0)
+                        .map(|index| {
+                            model
+                                .strongest_features(&assessment.features, index, 6)
+                                .into_iter()
+                                .map(|(name, effect)| format!("{name} {effect:+.2}"))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                    _ => Vec::new(),
+                };
+                ReportWhy {
+                    url: item.link.clone(),
+                    scores: self
+                        .topics
+                        .iter()
+                        .zip(&assessment.scores)
+                        .map(|((id, _), score)| (id.clone(), round2(*score)))
+                        .collect(),
+                    terms,
+                    model,
+                    entities: assessment
+                        .entities
+                        .iter()
+                        .map(|e| self.classifier.gazetteer().id(*e).to_string())
+                        .collect(),
+                }
+            })
+            .collect();
+        Why {
+            topics,
+            reports,
+            shared: merged.shared(cluster, 10),
+        }
     }
 
     fn story(
         &self,
         cluster: &[usize],
         centrality: Vec<f32>,
-        classified: &[(&Item, Vec<TopicScore>)],
+        classified: &[(&Item, Vec<f64>)],
         as_of: DateTime<Utc>,
         window_start: DateTime<Utc>,
     ) -> Option<Story> {
-        let topics = story_topics(cluster, classified, self.topics.len());
+        let topics = story_topics(cluster, classified, self.classifier.threshold());
         let (_, strongest) = topics.first()?;
         let members: Vec<Member> = cluster
             .iter()
@@ -231,6 +337,7 @@ impl Engine {
             links,
             score,
             item_ids: items.iter().map(|i| i.id).collect(),
+            why: None,
         })
     }
 
@@ -271,26 +378,37 @@ impl Engine {
     }
 }
 
-/// A story's topics: those at least half of its reports were classified into, strongest
-/// (by mean score) first. One outlet's passing mention does not drag a story into a topic.
+fn round2(value: f64) -> f64 {
+    (value * 100.0).round() / 100.0
+}
+
+/// A story's topics: those that at least half of its reports are placed in, or that one
+/// report places it in with confidence (one report that says "export licence" tells what the
+/// other three are about), strongest (by mean score) first. A story no report places in any
+/// topic is not news here.
 fn story_topics(
     cluster: &[usize],
-    classified: &[(&Item, Vec<TopicScore>)],
-    topic_count: usize,
+    classified: &[(&Item, Vec<f64>)],
+    threshold: f64,
 ) -> Vec<(usize, f64)> {
-    let mut totals = vec![(0usize, 0.0f64); topic_count];
-    for &index in cluster {
-        for score in &classified[index].1 {
-            totals[score.topic].0 += 1;
-            totals[score.topic].1 += score.score;
-        }
-    }
+    let topic_count = classified.first().map_or(0, |(_, scores)| scores.len());
     let members = cluster.len();
-    let mut topics: Vec<(usize, f64)> = totals
+    let any_placed = cluster
         .iter()
-        .enumerate()
-        .filter(|(_, (count, _))| *count > 0 && count * 2 >= members)
-        .map(|(topic, (_, total))| (topic, total / members as f64))
+        .any(|&index| classified[index].1.iter().any(|s| *s >= threshold));
+    if !any_placed {
+        return Vec::new();
+    }
+    let mut topics: Vec<(usize, f64)> = (0..topic_count)
+        .filter_map(|topic| {
+            let scores: Vec<f64> = cluster.iter().map(|&i| classified[i].1[topic]).collect();
+            let placed = scores.iter().filter(|s| **s >= threshold).count();
+            let strongest = scores.iter().copied().fold(0.0, f64::max);
+            let mean = scores.iter().sum::<f64>() / members as f64;
+            let belongs =
+                (placed > 0 && placed * 2 >= members) || strongest >= threshold * CONFIDENT_REPORT;
+            belongs.then_some((topic, mean.max(threshold)))
+        })
         .collect();
     topics.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     topics
@@ -314,6 +432,7 @@ mod tests {
             window: Duration::from_secs(24 * 3600),
             max_stories: 0,
             late_since: None,
+            explain: false,
         };
         let seen_after = at("2026-03-02T07:10:00Z");
         assert!(request.includes(at("2026-03-02T08:00:00Z"), seen_after));

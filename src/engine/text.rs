@@ -106,6 +106,20 @@ fn scale_of(word: &str) -> Option<f64> {
         .map(|(_, scale)| *scale)
 }
 
+/// Chinese amounts: "10亿美元" is 1 billion dollars, "120亿元" 12 billion yuan; 万 (ten
+/// thousand) only counts as an amount with a currency after it.
+fn chinese_scale(next: &str) -> Option<f64> {
+    if next.starts_with("万亿") {
+        Some(1e12)
+    } else if next.starts_with('亿') {
+        Some(1e8)
+    } else if next.starts_with('万') && next.contains('元') {
+        Some(1e4)
+    } else {
+        None
+    }
+}
+
 /// A number found in text, canonicalised so "$40 billion", "$40B" and "40bn" compare equal.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Quantity {
@@ -136,9 +150,16 @@ pub fn quantities(tokens: &[String]) -> Vec<Quantity> {
         };
         let suffix = &token[digits_end..];
         let (value, scaled) = if suffix.is_empty() {
-            match tokens.get(index + 1).and_then(|next| scale_of(next)) {
-                Some(scale) if scale >= 1e6 || tokens[index + 1].len() > 1 => (value * scale, true),
-                _ => (value, false),
+            let next = tokens
+                .get(index + 1)
+                .map(String::as_str)
+                .unwrap_or_default();
+            match scale_of(next) {
+                Some(scale) if scale >= 1e6 || next.len() > 1 => (value * scale, true),
+                _ => match chinese_scale(next) {
+                    Some(scale) => (value * scale, true),
+                    None => (value, false),
+                },
             }
         } else if let Some(scale) = scale_of(suffix) {
             (value * scale, true)

@@ -10,7 +10,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
 use super::overview;
-use crate::model::{Brief, Editorial, Link, Section, Story};
+use crate::model::{Brief, Editorial, Link, Section, Story, Why};
 
 #[derive(Serialize)]
 struct BriefView<'a> {
@@ -42,6 +42,8 @@ struct StoryView<'a> {
     published: String,
     topics: &'a [String],
     links: Vec<LinkView<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    why: Option<&'a Why>,
 }
 
 #[derive(Serialize)]
@@ -87,6 +89,7 @@ fn story_view(story: &Story) -> StoryView<'_> {
         published: timestamp(story.published),
         topics: &story.topics,
         links: story.links.iter().map(link_view).collect(),
+        why: story.why.as_ref(),
     }
 }
 

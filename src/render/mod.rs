@@ -287,6 +287,7 @@ pub(crate) mod testing {
             links,
             score: 1.0,
             item_ids: vec![1],
+            why: None,
         }
     }
 

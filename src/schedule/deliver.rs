@@ -55,6 +55,7 @@ pub fn scheduled_request(
         // this brief's news: otherwise every item published in the last ingest interval before
         // a brief and fetched after it would never reach the destination.
         late_since: Some(window_start),
+        explain: false,
     }
 }
 
@@ -288,6 +289,7 @@ mod tests {
             }],
             score: 1.0,
             item_ids: item_ids.to_vec(),
+            why: None,
         }
     }
 

@@ -23,7 +23,7 @@
 use std::borrow::Cow;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use feed_rs::model::{Entry, Feed, Link};
 use feed_rs::parser::ParseFeedError;
 use url::Url;
@@ -215,9 +215,10 @@ fn json_lenient(
 }
 
 fn parse_xml(bytes: &[u8], feed_url: &str) -> Result<ParsedFeed, ParseError> {
-    // feed-rs cannot read UTF-32, and panics inside quick-xml on some UTF-16: hand it UTF-8.
+    // feed-rs cannot read UTF-32, panics inside quick-xml on some UTF-16, and reads bytes in
+    // a legacy encoding (GBK, Big5, Shift_JIS, declared or not) as mangled UTF-8: hand it UTF-8.
     let transcoded;
-    let bytes = if wide_encoding(bytes).is_some() {
+    let bytes = if needs_transcoding(bytes) {
         transcoded = as_utf8_document(&decode(bytes));
         transcoded.as_bytes()
     } else {
@@ -278,14 +279,20 @@ fn parse_xml(bytes: &[u8], feed_url: &str) -> Result<ParsedFeed, ParseError> {
     })
 }
 
-fn run_feed_rs(bytes: &[u8], feed_url: &str) -> Result<Feed, ParseFeedError> {
-    // feed-rs refuses the whole document if the base URI does not parse.
-    let base = Url::parse(feed_url).ok().map(|_| feed_url);
+/// The base feed-rs resolves relative links against. It stands in for the real base, which
+/// is not known until the feed's own `<link>` has been read: links still under it afterwards
+/// were relative without an absolute `xml:base`, and [`rebase`] resolves them again against
+/// the feed's `<link>` or the URL it was fetched from, as feedparser does.
+const PLACEHOLDER_BASE: &str = "https://relative.invalid/briefbot-placeholder-base/";
+const PLACEHOLDER_ROOT: &str = "https://relative.invalid/";
+
+fn run_feed_rs(bytes: &[u8], _feed_url: &str) -> Result<Feed, ParseFeedError> {
     let parser = feed_rs::parser::Builder::new()
-        .base_uri(base)
+        .base_uri(Some(PLACEHOLDER_BASE))
         // An empty id marks "the feed gave none"; the default invents a random UUID instead.
         .id_generator(|_, _, _| String::new())
         .sanitize_content(false)
+        .timestamp_parser(parse_date)
         .build();
     match catch_unwind(AssertUnwindSafe(|| parser.parse(bytes))) {
         Ok(result) => result,
@@ -320,6 +327,7 @@ fn from_feed_rs(feed: Feed, xml: Option<&[u8]>, feed_url: &str) -> ParsedFeed {
         .as_ref()
         .map(|t| html_to_text(&t.content))
         .filter(|t| !t.is_empty());
+    let base = feed_base(&feed, feed_url);
     let hints = xml
         .and_then(|xml| item_hints(xml, &feed.entries))
         .filter(|h| h.len() == feed.entries.len())
@@ -330,11 +338,12 @@ fn from_feed_rs(feed: Feed, xml: Option<&[u8]>, feed_url: &str) -> ParsedFeed {
         .enumerate()
         .filter_map(|(index, entry)| {
             let hint = hints.get(index).cloned().unwrap_or_default();
-            build_item(
-                raw_from_entry(entry, hint),
-                feed_url,
-                feed_language.as_deref(),
-            )
+            let mut raw = raw_from_entry(entry, hint);
+            for link in &mut raw.links {
+                *link = rebase(link, &base);
+            }
+            raw.id = rebase(&raw.id, &base);
+            build_item(raw, &base, feed_language.as_deref())
         })
         .take(MAX_ITEMS)
         .collect();
@@ -365,6 +374,31 @@ fn raw_from_entry(entry: Entry, hint: soup::ItemHint) -> RawItem {
             .or(entry.language.as_deref())
             .and_then(normalise_language),
         id_not_link: hint.guid_not_link,
+    }
+}
+
+/// What relative links resolve against when no `xml:base` says: the feed's own `<link>` to
+/// its site (resolved against the fetch URL if relative), else the URL it was fetched from.
+fn feed_base(feed: &Feed, feed_url: &str) -> String {
+    ranked_links(&feed.links)
+        .iter()
+        .map(|href| rebase(href, feed_url))
+        .find(|href| href.starts_with("http://") || href.starts_with("https://"))
+        .unwrap_or_else(|| feed_url.to_string())
+}
+
+/// `href` as feed-rs resolved it, with the placeholder base replaced by `base`.
+fn rebase(href: &str, base: &str) -> String {
+    let relative = match href.strip_prefix(PLACEHOLDER_BASE) {
+        Some(relative) => relative.to_string(),
+        None => match href.strip_prefix(PLACEHOLDER_ROOT) {
+            Some(root_relative) => format!("/{root_relative}"),
+            None => return href.to_string(),
+        },
+    };
+    match Url::parse(base) {
+        Ok(base) => base.join(&relative).map(String::from).unwrap_or(relative),
+        Err(_) => relative,
     }
 }
 
@@ -501,28 +535,6 @@ fn normalise_language(tag: &str) -> Option<String> {
     plausible.then_some(tag)
 }
 
-fn parse_date(text: &str) -> Option<DateTime<Utc>> {
-    let text = text.trim();
-    if let Ok(date) =
-        DateTime::parse_from_rfc3339(text).or_else(|_| DateTime::parse_from_rfc2822(text))
-    {
-        return Some(date.with_timezone(&Utc));
-    }
-    [
-        "%Y-%m-%dT%H:%M:%S%.f",
-        "%Y-%m-%d %H:%M:%S%.f",
-        "%Y-%m-%dT%H:%M",
-    ]
-    .iter()
-    .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
-    .or_else(|| {
-        NaiveDate::parse_from_str(text, "%Y-%m-%d")
-            .ok()
-            .and_then(|d| d.and_hms_opt(0, 0, 0))
-    })
-    .map(|naive| naive.and_utc())
-}
-
 fn has_item_tags(bytes: &[u8]) -> bool {
     find_item_start(bytes).is_some()
 }
@@ -632,8 +644,22 @@ fn wide_encoding(bytes: &[u8]) -> Option<Wide> {
     Some(wide)
 }
 
+fn needs_transcoding(bytes: &[u8]) -> bool {
+    if wide_encoding(bytes).is_some() {
+        return true;
+    }
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        return false;
+    }
+    match declared_encoding(bytes).and_then(encoding_rs::Encoding::for_label) {
+        Some(encoding) => encoding != encoding_rs::UTF_8,
+        None => std::str::from_utf8(bytes).is_err(),
+    }
+}
+
 /// The document as UTF-8: by BOM or UTF-16/32 pattern, else by the XML declaration, else
-/// UTF-8 if it is valid, else Windows-1252 (what undeclared non-UTF-8 feeds almost always are).
+/// UTF-8 if it is valid, else the legacy encoding its bytes look like (`chardetng`, the
+/// detector Firefox uses: GBK and Big5 Chinese feeds, Shift_JIS, Windows-1252, …).
 fn decode(bytes: &[u8]) -> Cow<'_, str> {
     match wide_encoding(bytes) {
         Some(Wide::Utf16 { big_endian, bom }) => {
@@ -678,7 +704,10 @@ fn decode(bytes: &[u8]) -> Cow<'_, str> {
         None => match std::str::from_utf8(bytes) {
             Ok(text) => Cow::Borrowed(text),
             Err(_) => {
-                encoding_rs::WINDOWS_1252
+                let mut detector = chardetng::EncodingDetector::new();
+                detector.feed(bytes, true);
+                detector
+                    .guess(None, true)
                     .decode_without_bom_handling(bytes)
                     .0
             }
@@ -711,6 +740,10 @@ fn declared_encoding(bytes: &[u8]) -> Option<&[u8]> {
     let end = value.iter().position(|&b| b == quote)?;
     Some(&value[..end])
 }
+
+/// Dates in every form feeds write them.
+mod date;
+use date::parse_date;
 
 /// A forgiving reader for markup that is not well-formed XML: a tokenizer that never fails,
 /// the repair pass that turns its tokens back into XML feed-rs accepts, and the scan that

@@ -317,6 +317,7 @@ mod tests {
                 .collect(),
             score: 1.0,
             item_ids: vec![1],
+            why: None,
         }
     }
 

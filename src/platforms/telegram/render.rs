@@ -388,6 +388,7 @@ mod tests {
                 .collect(),
             score: 1.0,
             item_ids: vec![],
+            why: None,
         }
     }
 

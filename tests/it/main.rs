@@ -1,0 +1,26 @@
+//! The integration tests, one binary so the crate links once: each module is one area
+//! (`cli`, `scheduler`, `telegram`, …); `support` holds the fake servers and shared fixtures.
+//!
+//! Run one area with `cargo test --test it telegram::`, the ignored fan-out measurements with
+//! `cargo test --release --test it fanout -- --ignored --nocapture`.
+
+mod support;
+
+mod cli;
+mod crash;
+mod discord;
+mod discord_delivery;
+mod discord_fanout;
+mod discord_gateway;
+mod discord_render;
+mod engine_eval;
+mod feed_corpus;
+mod ingest_http;
+mod render_golden;
+mod replicas;
+mod scheduler;
+mod storage;
+mod summarizer;
+mod telegram;
+mod telegram_fanout;
+mod telegram_render;
