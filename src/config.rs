@@ -121,9 +121,11 @@ impl EntityKind {
         }
     }
 
-    /// Whether a mention shows the item is about AI or its hardware.
+    /// Whether a mention shows the item is about AI or its hardware. Model and chip names
+    /// are too often also people, animals or exchanges (Claude, Llama, Blackwell, Gemini) to
+    /// say so alone; labs and chipmakers are not.
     pub fn is_ai_context(self) -> bool {
-        matches!(self, Self::Lab | Self::Model | Self::Chipmaker | Self::Chip)
+        matches!(self, Self::Lab | Self::Chipmaker)
     }
 }
 

@@ -143,8 +143,8 @@ impl Classifier {
     /// model's probability (which reads the rules' scores too) mapped onto the rules' scale
     /// so that its cut-off lands on the threshold.
     pub fn assess(&self, title: &str, summary: &str) -> Assessment {
-        let (rule_scores, ai_context) = self.rule_scores(title, summary);
         let entities = self.gazetteer.find(&format!("{title}\n{summary}"));
+        let (rule_scores, ai_context) = self.rule_scores(title, summary, self.names_ai(&entities));
         let Some(model) = &self.model else {
             return Assessment {
                 scores: rule_scores.clone(),
@@ -178,8 +178,8 @@ impl Classifier {
 
     /// The learned model's features of an item (what `train-classifier` learns from).
     pub fn model_features(&self, title: &str, summary: &str) -> Features {
-        let (rule_scores, ai_context) = self.rule_scores(title, summary);
         let entities = self.gazetteer.find(&format!("{title}\n{summary}"));
+        let (rule_scores, ai_context) = self.rule_scores(title, summary, self.names_ai(&entities));
         self.features_from(title, summary, &rule_scores, ai_context, &entities)
     }
 
@@ -214,8 +214,16 @@ impl Classifier {
         })
     }
 
+    /// Whether an item names an AI lab, model, chipmaker or chip: that is AI context as much
+    /// as the word "AI" is.
+    fn names_ai(&self, entities: &[EntityRef]) -> bool {
+        entities
+            .iter()
+            .any(|e| self.gazetteer.kind(*e).is_ai_context())
+    }
+
     /// The term rules' score for every topic, and whether the item is about AI at all.
-    fn rule_scores(&self, title: &str, summary: &str) -> (Vec<f64>, bool) {
+    fn rule_scores(&self, title: &str, summary: &str, names_ai: bool) -> (Vec<f64>, bool) {
         let raw_title = title;
         let title = Field::new(title);
         let summary = Field::new(summary);
@@ -229,6 +237,7 @@ impl Classifier {
                 !(topic.requires_ai_context || t.is_empty() && s.is_empty())
             });
         let ai_context = self_evident_ai
+            || names_ai
             || !self.ai_context.matches(&title).is_empty()
             || !self.ai_context.matches(&summary).is_empty();
 

@@ -17,6 +17,8 @@ const ACRONYM_MAX_CHARS: usize = 5;
 #[derive(Debug, Clone, Default)]
 pub struct Gazetteer {
     entities: Vec<(String, EntityKind)>,
+    /// Every name of each entity, for finding how a headline wrote it.
+    names_of: Vec<Vec<String>>,
     /// Case-insensitive names, and the entity each raw name belongs to.
     names: TermSet,
     /// Acronyms, matched against the words written in capitals only.
@@ -32,11 +34,13 @@ impl Gazetteer {
     pub fn new(configs: &[EntityConfig]) -> Self {
         let mut entities = Vec::new();
         let mut owner = HashMap::new();
+        let mut names_of = Vec::new();
         let mut names = Vec::new();
         let mut acronyms = Vec::new();
         for config in configs {
             let index = entities.len();
             entities.push((config.id.clone(), config.kind));
+            names_of.push(config.names.clone());
             for name in &config.names {
                 let name = name.trim();
                 if name.is_empty() || owner.contains_key(name) {
@@ -52,6 +56,7 @@ impl Gazetteer {
         }
         Self {
             entities,
+            names_of,
             names: TermSet::new(&names),
             acronyms: TermSet::new(&acronyms),
             owner,
@@ -89,6 +94,55 @@ impl Gazetteer {
         }
         found
     }
+}
+
+impl Gazetteer {
+    /// The entity a headline leads with, as the headline writes it ("SK hynix", "EU AI
+    /// Office"): the earliest-named entity, companies, labs and products before places. `None`
+    /// when the headline names no known entity.
+    pub fn lead_entity(&self, headline: &str) -> Option<String> {
+        let mut best: Option<(bool, usize, usize, String)> = None;
+        for entity in self.find(headline) {
+            let is_place = self.kind(entity) == EntityKind::Place;
+            for name in &self.names_of[entity.0] {
+                let Some((start, surface)) = find_name(headline, name) else {
+                    continue;
+                };
+                // Earlier first; at one position the longer name ("EU AI Office" over "EU").
+                let key = (is_place, start, usize::MAX - surface.len());
+                if best.as_ref().is_none_or(|(p, s, l, _)| key < (*p, *s, *l)) {
+                    best = Some((key.0, key.1, key.2, surface));
+                }
+            }
+        }
+        best.map(|(_, _, _, surface)| surface)
+    }
+}
+
+/// Where `name` occurs in `text` as whole words (any case; CJK anywhere), and how `text`
+/// writes it.
+fn find_name(text: &str, name: &str) -> Option<(usize, String)> {
+    let lower_text = text.to_lowercase();
+    let lower_name = name.to_lowercase();
+    if lower_text.len() != text.len() || lower_name.is_empty() {
+        return None; // lower-casing changed byte offsets: no safe way to map back
+    }
+    let cjk = lower_name.chars().any(super::text::is_cjk);
+    for (start, _) in lower_text.match_indices(&lower_name) {
+        let end = start + lower_name.len();
+        let boundary_before = text[..start]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !c.is_alphanumeric());
+        let boundary_after = text[end..]
+            .chars()
+            .next()
+            .is_none_or(|c| !c.is_alphanumeric());
+        if cjk || (boundary_before && boundary_after) {
+            return Some((start, text[start..end].to_string()));
+        }
+    }
+    None
 }
 
 fn is_acronym(name: &str) -> bool {
@@ -164,6 +218,24 @@ mod tests {
             ["south-korea", "united-states"]
         );
         assert_eq!(ids("The U.S. and nvidia"), ["nvidia", "united-states"]);
+    }
+
+    #[test]
+    fn lead_entity_is_written_as_the_headline_writes_it() {
+        let g = gazetteer();
+        assert_eq!(
+            g.lead_entity("Seoul and NVDA: talks").as_deref(),
+            Some("NVDA")
+        );
+        assert_eq!(
+            g.lead_entity("nvidia wins in South Korea").as_deref(),
+            Some("nvidia")
+        );
+        assert_eq!(
+            g.lead_entity("South Korea weighs rules").as_deref(),
+            Some("South Korea")
+        );
+        assert_eq!(g.lead_entity("Nothing known here"), None);
     }
 
     #[test]

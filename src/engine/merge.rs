@@ -30,6 +30,9 @@ const TITLE_BOOST: f32 = 1.5;
 const NAME_BOOST: f32 = 2.0;
 /// Weight of a canonical amount in a title.
 const AMOUNT_BOOST: f32 = 2.5;
+/// A Chinese and an English report sharing entities, amounts and codes are compared on those
+/// alone, which are rarer and surer evidence than shared words: their cosine counts this much.
+const CROSS_SCRIPT_FACTOR: f32 = 0.6;
 /// Two headlines reporting different kinds of event (a launch and a lawsuit) need this much
 /// more in common to be one story.
 const DIFFERENT_EVENT_FACTOR: f32 = 0.5;
@@ -201,6 +204,12 @@ struct Features {
     amounts: Vec<f64>,
     /// What kind of event the headline reports (funding, launch, lawsuit, …).
     events: Vec<&'static str>,
+    /// The headline is written in Chinese or Japanese.
+    cjk: bool,
+    /// Features that read the same in any language: entities, amounts, event kinds, product
+    /// codes and Latin names. Reports in two scripts are compared on these alone.
+    neutral: BTreeMap<String, f32>,
+    neutral_vector: Vector,
 }
 
 fn features(input: &MergeInput, gazetteer: &Gazetteer) -> Features {
@@ -254,8 +263,10 @@ fn features(input: &MergeInput, gazetteer: &Gazetteer) -> Features {
     // become one feature, which is what lets retellings in other words or languages meet.
     for (field, boost) in [(input.title, TITLE_BOOST), (opening.as_str(), 1.0)] {
         for entity in gazetteer.find(field) {
+            // Countries are named in half of all policy news: on their own they say little
+            // about which story this is.
             let weight = match gazetteer.kind(entity) {
-                EntityKind::Place => boost,
+                EntityKind::Place => boost * 0.5,
                 _ => boost * NAME_BOOST,
             };
             add(format!("@{}", gazetteer.id(entity)), weight);
@@ -272,12 +283,49 @@ fn features(input: &MergeInput, gazetteer: &Gazetteer) -> Features {
     for event in &events {
         add(format!("!{event}"), 1.0);
     }
+    let cjk = is_cjk_text(input.title);
+    let mut neutral: BTreeMap<String, f32> = weights
+        .iter()
+        .filter(|(name, _)| name.starts_with(['@', '#', '!']))
+        .map(|(name, weight)| (name.clone(), *weight))
+        .collect();
+    for token in title_tokens.iter().chain(&summary_tokens) {
+        let latin = token.chars().all(|c| c.is_ascii_alphanumeric());
+        let code = token.chars().any(|c| c.is_ascii_digit())
+            && token.chars().any(|c| c.is_ascii_alphabetic());
+        // In Chinese text every Latin word is a name or a code ("ASML", "B30A"); in English
+        // only names and codes are language-neutral.
+        let stem = text::stem(token);
+        let neutral_word = latin
+            && token.len() >= 2
+            && (code || cjk || names.contains(&stem))
+            && !STOPWORDS.contains(&stem.as_str());
+        if neutral_word {
+            neutral.entry(stem).or_insert(NAME_BOOST);
+        }
+    }
     Features {
         weights,
         title_amounts,
         amounts,
         events,
+        cjk,
+        neutral,
+        neutral_vector: Vector::default(),
     }
+}
+
+/// Whether most letters of a text are CJK.
+fn is_cjk_text(text: &str) -> bool {
+    let (mut cjk, mut other) = (0usize, 0usize);
+    for c in text.chars().filter(|c| c.is_alphanumeric()) {
+        if text::is_cjk(c) {
+            cjk += 1;
+        } else {
+            other += 1;
+        }
+    }
+    cjk > other
 }
 
 /// Kinds of event a headline reports. Two headlines about one company that report different
@@ -533,8 +581,13 @@ fn synonym(stem: &str) -> String {
 /// Groups items into stories. Returns clusters of input indices, each sorted, in order of
 /// their first member, so the result does not depend on hash order.
 pub fn merge(inputs: &[MergeInput], gazetteer: &Gazetteer) -> Merged {
-    let all_features: Vec<Features> = inputs.iter().map(|i| features(i, gazetteer)).collect();
-    let (vectors, names) = vectorise(&all_features);
+    let mut all_features: Vec<Features> = inputs.iter().map(|i| features(i, gazetteer)).collect();
+    let (vectors, names) = vectorise(&all_features.iter().map(|f| &f.weights).collect::<Vec<_>>());
+    let (neutral_vectors, _) =
+        vectorise(&all_features.iter().map(|f| &f.neutral).collect::<Vec<_>>());
+    for (features, vector) in all_features.iter_mut().zip(neutral_vectors) {
+        features.neutral_vector = vector;
+    }
     let edges = candidate_pairs(inputs, &all_features, &vectors);
 
     let mut cluster_of: Vec<usize> = (0..inputs.len()).collect();
@@ -617,11 +670,11 @@ impl Merged {
     }
 }
 
-fn vectorise(all_features: &[Features]) -> (Vec<Vector>, Vec<String>) {
+fn vectorise(all_features: &[&BTreeMap<String, f32>]) -> (Vec<Vector>, Vec<String>) {
     let mut ids: HashMap<&str, u32> = HashMap::new();
     let mut document_frequency: Vec<u32> = Vec::new();
     for features in all_features {
-        for feature in features.weights.keys() {
+        for feature in features.keys() {
             let next = ids.len() as u32;
             let id = *ids.entry(feature.as_str()).or_insert(next);
             if id as usize == document_frequency.len() {
@@ -639,7 +692,6 @@ fn vectorise(all_features: &[Features]) -> (Vec<Vector>, Vec<String>) {
         .iter()
         .map(|features| {
             let mut entries: Vec<(u32, f32)> = features
-                .weights
                 .iter()
                 .map(|(feature, weight)| {
                     let id = ids[feature.as_str()];
@@ -737,7 +789,15 @@ fn pair_similarity(
     let different_events = !events_a.is_empty()
         && !events_b.is_empty()
         && !events_a.iter().any(|e| events_b.contains(e));
-    let similarity = vectors[a].dot(&vectors[b]);
+    // Reports in two scripts share few words: compare what reads the same in both.
+    let similarity = if all_features[a].cjk == all_features[b].cjk {
+        vectors[a].dot(&vectors[b])
+    } else {
+        all_features[a]
+            .neutral_vector
+            .dot(&all_features[b].neutral_vector)
+            * CROSS_SCRIPT_FACTOR
+    };
     if different_events {
         similarity * DIFFERENT_EVENT_FACTOR
     } else {

@@ -49,7 +49,7 @@ pub const LATE_ITEM_LIMIT: chrono::Duration = chrono::Duration::hours(6);
 /// Items scoring at least this share of the threshold for some topic take part in merging.
 const CANDIDATE_FLOOR: f64 = 0.5;
 /// One report scoring this many times the threshold places its whole story in the topic.
-const CONFIDENT_REPORT: f64 = 1.25;
+const CONFIDENT_REPORT: f64 = 1.5;
 
 impl BriefRequest {
     /// The instant the window starts: `as_of` minus the window.
@@ -289,7 +289,11 @@ impl Engine {
         let headline_item = classified[cluster[summarise::headline_member(&members)]].0;
         let headline = headline_item.title.clone();
         let summary = summarise::summary(&members, &headline, self.summary_chars);
-        let key_entity = summarise::key_entity(&members, &headline);
+        let key_entity = self
+            .classifier
+            .gazetteer()
+            .lead_entity(&headline)
+            .unwrap_or_else(|| summarise::key_entity(&members, &headline));
 
         let items: Vec<&Item> = cluster.iter().map(|&i| classified[i].0).collect();
         let mut outlets: Vec<(&str, f64)> = Vec::new();
