@@ -572,9 +572,7 @@ impl Config {
         for source in &mut config.sources {
             source.url = resolve_location(&source.url, base);
         }
-        if let Ok(url) = std::env::var(DATABASE_URL_ENV)
-            && !url.trim().is_empty()
-        {
+        if let Some(url) = crate::env::var(DATABASE_URL_ENV) {
             config.database.url = url;
         }
         Ok(config)

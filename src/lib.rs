@@ -6,11 +6,13 @@
 //! engine already built.
 
 pub mod app;
+pub mod backoff;
 pub mod commands;
 pub mod config;
 pub mod corpus;
 pub mod delivery;
 pub mod engine;
+pub mod env;
 pub mod ingest;
 pub mod model;
 pub mod platforms;

@@ -59,9 +59,9 @@ pub async fn run(app: App, args: &RunArgs) -> anyhow::Result<ExitCode> {
     let messengers = Messengers::default()
         .with(Arc::new(Console))
         .with(webhooks.shared());
-    // --- Discord (src/platforms/discord): on when DISCORD_BOT_TOKEN and DISCORD_APPLICATION_ID
-    // are set; registers the slash commands and answers them over the gateway, or over HTTP
-    // when DISCORD_PUBLIC_KEY is set. Stops with the rest on `stopped`.
+    // Discord is on when DISCORD_BOT_TOKEN and DISCORD_APPLICATION_ID are set: it registers
+    // the slash commands and answers them over the gateway, or over HTTP when
+    // DISCORD_PUBLIC_KEY is set, and stops with the rest on `stopped`.
     let messengers = match discord::Settings::from_env(&app.config.discord)? {
         Some(settings) => {
             let started = discord::start(app.clone(), &settings, stopped.clone()).await?;
@@ -69,17 +69,14 @@ pub async fn run(app: App, args: &RunArgs) -> anyhow::Result<ExitCode> {
         }
         None => messengers,
     };
-    // --- end Discord
-    // --- Telegram (src/platforms/telegram): on when TELEGRAM_BOT_TOKEN is set; long polling, or
-    // the webhook when [telegram] webhook_url / TELEGRAM_WEBHOOK_URL is set. Registers the
-    // messenger for scheduled briefs and answers commands until `stopped`.
+    // Telegram is on when TELEGRAM_BOT_TOKEN is set: long polling, or the webhook when
+    // [telegram] webhook_url / TELEGRAM_WEBHOOK_URL is set, answering commands until `stopped`.
     let (messengers, telegram) = briefbot::platforms::telegram::start(
         app.clone(),
         Arc::new(SystemClock),
         messengers,
         stopped.clone(),
     )?;
-    // --- end Telegram
     let platforms = messengers.platforms();
     if app.store.all_subscriptions().await?.is_empty() {
         eprintln!("No subscriptions yet. Try: briefbot subscribe console all 08:00 Europe/Berlin");
@@ -118,8 +115,8 @@ pub async fn run(app: App, args: &RunArgs) -> anyhow::Result<ExitCode> {
             SHUTDOWN_GRACE.as_secs()
         );
     }
-    // --- Telegram: let the bot finish the updates it is handling (a long poll ends within
-    // its timeout).
+    // Let the Telegram bot finish the updates it is handling (a long poll ends within its
+    // timeout).
     if let Some(telegram) = telegram
         && tokio::time::timeout(SHUTDOWN_GRACE, telegram)
             .await
@@ -127,7 +124,6 @@ pub async fn run(app: App, args: &RunArgs) -> anyhow::Result<ExitCode> {
     {
         eprintln!("The Telegram bot did not stop in time.");
     }
-    // --- end Telegram
     if let Some(ingest) = ingest {
         ingest.abort();
     }

@@ -60,6 +60,8 @@ async fn run_command(
     let reply = commands::execute_with(app, &caller, &command, Utc::now(), options).await;
     match reply.body {
         ReplyBody::Error(message) => Err(UsageError(message).into()),
+        // Not the operator's mistake: exit 1, not the usage status 2.
+        ReplyBody::Failure(message) => Err(anyhow::anyhow!(message)),
         _ => {
             println!("{}", reply.plain_text());
             Ok(ExitCode::SUCCESS)

@@ -10,7 +10,7 @@ mod reply;
 
 use chrono::{DateTime, Utc};
 
-pub use parse::{COMMANDS, Command, parse};
+pub use parse::{COMMANDS, Command, CommandSpec, find, parse, parse_args};
 pub use reply::{Reply, ReplyBody, TopicChoice};
 
 use crate::app::App;
@@ -57,7 +57,7 @@ pub async fn execute_with(
         Ok(reply) => reply,
         Err(error) => {
             tracing::error!(%error, destination = %caller.destination, ?command, "command failed");
-            Reply::error("Something went wrong on our side; please try again in a minute.")
+            Reply::failure("Something went wrong on our side; please try again in a minute.")
         }
     }
 }
@@ -69,11 +69,7 @@ async fn decide(
     now: DateTime<Utc>,
     options: SubscribeOptions,
 ) -> Result<Reply, StorageError> {
-    let changes_subscriptions = matches!(
-        command,
-        Command::Subscribe { .. } | Command::Unsubscribe { .. } | Command::Pause | Command::Resume
-    );
-    if changes_subscriptions && !caller.is_admin {
+    if command.spec().admin_only && !caller.is_admin {
         return Ok(Reply::error(NOT_ADMIN));
     }
     match command {
@@ -104,8 +100,8 @@ pub fn help_text(app: &App) -> String {
         "{} — news briefs on demand and on schedule.\n\n",
         app.config.brief.title
     );
-    for (name, description) in COMMANDS {
-        text.push_str(&format!("/{name} — {description}\n"));
+    for command in COMMANDS {
+        text.push_str(&format!("/{} — {}\n", command.name, command.description));
     }
     text.push_str(&format!("\nTopics: {}.", topic_names(app)));
     text

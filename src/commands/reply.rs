@@ -17,6 +17,9 @@ pub enum ReplyBody {
     Text(String),
     /// A mistake the user can fix, phrased for them.
     Error(String),
+    /// Our failure, not theirs (the database is down): an apology to the user; the cause is
+    /// in the log.
+    Failure(String),
     /// "Which topic?" with the current state of each, for buttons that toggle subscriptions.
     TopicPicker {
         prompt: String,
@@ -47,6 +50,18 @@ impl Reply {
         }
     }
 
+    pub fn failure(text: impl Into<String>) -> Self {
+        Self {
+            body: ReplyBody::Failure(text.into()),
+            private: true,
+        }
+    }
+
+    /// A mistake or a failure: either way the command did not do what was asked.
+    pub fn is_error(&self) -> bool {
+        matches!(self.body, ReplyBody::Error(_) | ReplyBody::Failure(_))
+    }
+
     pub fn private(mut self) -> Self {
         self.private = true;
         self
@@ -56,7 +71,9 @@ impl Reply {
     pub fn plain_text(&self) -> String {
         match &self.body {
             ReplyBody::Brief(brief) => crate::render::render(brief, crate::render::Format::Text),
-            ReplyBody::Text(text) | ReplyBody::Error(text) => text.clone(),
+            ReplyBody::Text(text) | ReplyBody::Error(text) | ReplyBody::Failure(text) => {
+                text.clone()
+            }
             ReplyBody::TopicPicker { prompt, choices } => {
                 let lines: Vec<String> = choices
                     .iter()

@@ -43,6 +43,23 @@ pub enum SendError {
     Permanent { reason: String },
 }
 
+/// The longest wait a platform's 429 can impose on one attempt. A receiver that asks for more
+/// (`Retry-After: 1e20`) gets this, so no answer can overflow a duration or park a row for ages.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
+
+/// A `Retry-After` in seconds as a platform sent it, made safe: negative, not a number or
+/// unreadable gives `fallback`, anything above [`MAX_RETRY_AFTER`] is clamped to it.
+pub fn retry_after_seconds(seconds: Option<f64>, fallback: Duration) -> Duration {
+    match seconds {
+        Some(seconds) if seconds.is_finite() && seconds >= 0.0 => {
+            Duration::try_from_secs_f64(seconds.min(MAX_RETRY_AFTER.as_secs_f64()))
+                .unwrap_or(MAX_RETRY_AFTER)
+        }
+        Some(seconds) if seconds == f64::INFINITY => MAX_RETRY_AFTER,
+        _ => fallback,
+    }
+}
+
 /// What a platform hands back for a delivered brief: its message ids, in order.
 pub type MessageIds = Vec<String>;
 
@@ -73,5 +90,23 @@ impl Messengers {
         let mut names: Vec<&'static str> = self.by_platform.keys().copied().collect();
         names.sort_unstable();
         names
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_from_outside_cannot_panic_or_park_a_row() {
+        let fallback = Duration::from_secs(30);
+        let read = |text: &str| retry_after_seconds(text.trim().parse::<f64>().ok(), fallback);
+        assert_eq!(read("1e20"), MAX_RETRY_AFTER);
+        assert_eq!(read("inf"), MAX_RETRY_AFTER);
+        assert_eq!(read("1.5"), Duration::from_millis(1500));
+        assert_eq!(read("-5"), fallback);
+        assert_eq!(read("NaN"), fallback);
+        assert_eq!(read("soon"), fallback);
+        assert_eq!(read("7200"), MAX_RETRY_AFTER);
     }
 }

@@ -63,14 +63,14 @@ impl Messenger for Webhook {
             }
             Err(match status {
                 StatusCode::TOO_MANY_REQUESTS => SendError::RateLimited {
-                    retry_after: response
-                        .headers()
-                        .get(RETRY_AFTER)
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| v.trim().parse::<f64>().ok())
-                        .filter(|s| s.is_finite() && *s >= 0.0)
-                        .map(Duration::from_secs_f64)
-                        .unwrap_or(DEFAULT_RETRY_AFTER),
+                    retry_after: super::retry_after_seconds(
+                        response
+                            .headers()
+                            .get(RETRY_AFTER)
+                            .and_then(|v| v.to_str().ok())
+                            .and_then(|v| v.trim().parse::<f64>().ok()),
+                        DEFAULT_RETRY_AFTER,
+                    ),
                 },
                 StatusCode::GONE | StatusCode::NOT_FOUND => SendError::Gone {
                     reason: format!("webhook answered {status}"),

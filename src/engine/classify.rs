@@ -143,8 +143,17 @@ impl Classifier {
     /// model's probability (which reads the rules' scores too) mapped onto the rules' scale
     /// so that its cut-off lands on the threshold.
     pub fn assess(&self, title: &str, summary: &str) -> Assessment {
-        let entities = self.gazetteer.find(&format!("{title}\n{summary}"));
-        let (rule_scores, ai_context) = self.rule_scores(title, summary, self.names_ai(&entities));
+        let (title_field, summary_field) = (Field::new(title), Field::new(summary));
+        let entities = self
+            .gazetteer
+            .find_in(&[&title_field, &summary_field], &[title, summary]);
+        let (vetoed_scores, ai_context) = self.rule_scores(
+            &title_field,
+            &summary_field,
+            title,
+            self.names_ai(&entities),
+        );
+        let rule_scores: Vec<f64> = vetoed_scores.iter().map(|s| s.unwrap_or(0.0)).collect();
         let Some(model) = &self.model else {
             return Assessment {
                 scores: rule_scores.clone(),
@@ -154,12 +163,20 @@ impl Classifier {
                 features: Vec::new(),
             };
         };
-        let features = self.features_from(title, summary, &rule_scores, ai_context, &entities);
+        let features = self.features_from(
+            (&title_field, &summary_field),
+            (title, summary),
+            &rule_scores,
+            ai_context,
+            &entities,
+        );
         let probabilities = model.probabilities(&features);
         let mut scores = rule_scores.clone();
         let mut topic_probabilities = vec![None; rule_scores.len()];
         for (topic, model_index) in self.model_topic.iter().enumerate() {
-            if let Some(index) = *model_index {
+            if let Some(index) = *model_index
+                && vetoed_scores[topic].is_some()
+            {
                 let probability = probabilities[index];
                 let cutoff = model.cutoff[index].max(0.01);
                 scores[topic] = (self.threshold * f64::from(probability / cutoff))
@@ -178,15 +195,30 @@ impl Classifier {
 
     /// The learned model's features of an item (what `train-classifier` learns from).
     pub fn model_features(&self, title: &str, summary: &str) -> Features {
-        let entities = self.gazetteer.find(&format!("{title}\n{summary}"));
-        let (rule_scores, ai_context) = self.rule_scores(title, summary, self.names_ai(&entities));
-        self.features_from(title, summary, &rule_scores, ai_context, &entities)
+        let (title_field, summary_field) = (Field::new(title), Field::new(summary));
+        let entities = self
+            .gazetteer
+            .find_in(&[&title_field, &summary_field], &[title, summary]);
+        let (rule_scores, ai_context) = self.rule_scores(
+            &title_field,
+            &summary_field,
+            title,
+            self.names_ai(&entities),
+        );
+        let rule_scores: Vec<f64> = rule_scores.iter().map(|s| s.unwrap_or(0.0)).collect();
+        self.features_from(
+            (&title_field, &summary_field),
+            (title, summary),
+            &rule_scores,
+            ai_context,
+            &entities,
+        )
     }
 
     fn features_from(
         &self,
-        title: &str,
-        summary: &str,
+        (title_field, summary_field): (&Field, &Field),
+        (title, summary): (&str, &str),
         rule_scores: &[f64],
         ai_context: bool,
         entities: &[EntityRef],
@@ -198,8 +230,8 @@ impl Classifier {
         entity_kinds.sort_unstable();
         entity_kinds.dedup();
         learned::features(&learned::Signals {
-            title,
-            summary,
+            title: title_field.stems(),
+            summary: summary_field.stems(),
             rule_scores: self
                 .topics
                 .iter()
@@ -222,15 +254,20 @@ impl Classifier {
             .any(|e| self.gazetteer.kind(*e).is_ai_context())
     }
 
-    /// The term rules' score for every topic, and whether the item is about AI at all.
-    fn rule_scores(&self, title: &str, summary: &str, names_ai: bool) -> (Vec<f64>, bool) {
-        let raw_title = title;
-        let title = Field::new(title);
-        let summary = Field::new(summary);
+    /// The term rules' score for every topic, and whether the item is about AI at all. A
+    /// topic whose `exclude` phrase is in the title scores `None`: the operator said that
+    /// sense is not this topic, and no model overrides that.
+    fn rule_scores(
+        &self,
+        title: &Field,
+        summary: &Field,
+        raw_title: &str,
+        names_ai: bool,
+    ) -> (Vec<Option<f64>>, bool) {
         let strong: Vec<(Vec<usize>, Vec<usize>)> = self
             .topics
             .iter()
-            .map(|topic| (topic.strong.matches(&title), topic.strong.matches(&summary)))
+            .map(|topic| (topic.strong.matches(title), topic.strong.matches(summary)))
             .collect();
         let self_evident_ai =
             self.topics.iter().zip(&strong).any(|(topic, (t, s))| {
@@ -238,10 +275,10 @@ impl Classifier {
             });
         let ai_context = self_evident_ai
             || names_ai
-            || !self.ai_context.matches(&title).is_empty()
-            || !self.ai_context.matches(&summary).is_empty();
+            || !self.ai_context.matches(title).is_empty()
+            || !self.ai_context.matches(summary).is_empty();
 
-        let mut scores = vec![0.0; self.topics.len()];
+        let mut scores = vec![Some(0.0); self.topics.len()];
         for (index, (topic, (strong_title, strong_summary))) in
             self.topics.iter().zip(&strong).enumerate()
         {
@@ -251,22 +288,23 @@ impl Classifier {
             // An exclusion phrase in the title means the item is about the other sense
             // ("Snack giant to buy wafer biscuit maker"); in the summary it only silences the
             // ambiguous terms.
-            if !topic.exclude.matches(&title).is_empty() {
+            if !topic.exclude.matches(title).is_empty() {
+                scores[index] = None;
                 continue;
             }
             let mut score = TITLE_WEIGHT * strong_title.len() as f64
                 + SUMMARY_WEIGHT * distinct_beyond(strong_summary, strong_title) as f64;
-            let excluded = !topic.exclude.matches(&summary).is_empty();
+            let excluded = !topic.exclude.matches(summary).is_empty();
             if ai_context && !excluded {
-                let ambiguous_title = topic.ambiguous.matches(&title);
-                let ambiguous_summary = topic.ambiguous.matches(&summary);
+                let ambiguous_title = topic.ambiguous.matches(title);
+                let ambiguous_summary = topic.ambiguous.matches(summary);
                 let money = usize::from(topic.money_is_context && mentions_money(raw_title));
                 score += AMBIGUOUS_FACTOR
                     * (TITLE_WEIGHT * (ambiguous_title.len() + money) as f64
                         + SUMMARY_WEIGHT
                             * distinct_beyond(&ambiguous_summary, &ambiguous_title) as f64);
             }
-            scores[index] = score;
+            scores[index] = Some(score);
         }
         (scores, ai_context)
     }

@@ -80,10 +80,26 @@ impl Gazetteer {
         if self.is_empty() {
             return Vec::new();
         }
-        let field = Field::new(text);
-        let capitals = Field::new(&capital_words(text));
+        self.find_in(&[&Field::new(text)], &[text])
+    }
+
+    /// The distinct entities named in fields already prepared (`fields`) from the texts
+    /// `raw` (for the acronyms, which only count in capitals).
+    pub fn find_in(&self, fields: &[&Field], raw: &[&str]) -> Vec<EntityRef> {
+        if self.is_empty() {
+            return Vec::new();
+        }
+        let capitals = Field::new(
+            &raw.iter()
+                .map(|text| capital_words(text))
+                .collect::<Vec<_>>()
+                .join(" ; "),
+        );
+        let mut searches: Vec<(&TermSet, &Field)> =
+            fields.iter().map(|field| (&self.names, *field)).collect();
+        searches.push((&self.acronyms, &capitals));
         let mut found: Vec<EntityRef> = Vec::new();
-        for (set, field) in [(&self.names, &field), (&self.acronyms, &capitals)] {
+        for (set, field) in searches {
             for term in set.longest_matches(field) {
                 if let Some(&entity) = self.owner.get(&set.raw[term])
                     && !found.contains(&EntityRef(entity))

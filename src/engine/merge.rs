@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 
 use super::entities::Gazetteer;
+use super::terms::Field;
 use super::text;
 use crate::config::EntityKind;
 
@@ -202,14 +203,17 @@ struct Features {
     title_amounts: Vec<f64>,
     /// Every amount in the title and the opening of the summary.
     amounts: Vec<f64>,
-    /// What kind of event the headline reports (funding, launch, lawsuit, …).
-    events: Vec<&'static str>,
+    /// What kinds of event the headline reports (funding, launch, lawsuit, …), one bit each.
+    events: u8,
     /// The headline is written in Chinese or Japanese.
     cjk: bool,
     /// Features that read the same in any language: entities, amounts, event kinds, product
     /// codes and Latin names. Reports in two scripts are compared on these alone.
     neutral: BTreeMap<String, f32>,
     neutral_vector: Vector,
+    /// The outlet as a number and the time in seconds: compared for every candidate pair.
+    source: u32,
+    published: i64,
 }
 
 fn features(input: &MergeInput, gazetteer: &Gazetteer) -> Features {
@@ -261,8 +265,12 @@ fn features(input: &MergeInput, gazetteer: &Gazetteer) -> Features {
     }
     // Entities under any of their names: "Seoul" and "South Korea", "NVDA" and "英伟达"
     // become one feature, which is what lets retellings in other words or languages meet.
-    for (field, boost) in [(input.title, TITLE_BOOST), (opening.as_str(), 1.0)] {
-        for entity in gazetteer.find(field) {
+    let fields = [
+        (Field::from_tokens(&title_tokens), input.title, TITLE_BOOST),
+        (Field::from_tokens(&summary_tokens), opening.as_str(), 1.0),
+    ];
+    for (field, raw, boost) in &fields {
+        for entity in gazetteer.find_in(&[field], &[raw]) {
             // Countries are named in half of all policy news: on their own they say little
             // about which story this is.
             let weight = match gazetteer.kind(entity) {
@@ -279,8 +287,10 @@ fn features(input: &MergeInput, gazetteer: &Gazetteer) -> Features {
             .filter(|q| q.scaled)
             .map(|q| q.value),
     );
-    let events = event_kinds(&title_tokens);
-    for event in &events {
+    let kinds = event_kinds(&title_tokens);
+    let mut events = 0u8;
+    for (bit, event) in kinds {
+        events |= 1 << bit;
         add(format!("!{event}"), 1.0);
     }
     let cjk = is_cjk_text(input.title);
@@ -312,6 +322,8 @@ fn features(input: &MergeInput, gazetteer: &Gazetteer) -> Features {
         cjk,
         neutral,
         neutral_vector: Vector::default(),
+        source: 0,
+        published: input.published.timestamp(),
     }
 }
 
@@ -330,7 +342,7 @@ fn is_cjk_text(text: &str) -> bool {
 
 /// Kinds of event a headline reports. Two headlines about one company that report different
 /// kinds (a launch and a lawsuit, a release and an outage) are usually two stories.
-fn event_kinds(tokens: &[String]) -> Vec<&'static str> {
+fn event_kinds(tokens: &[String]) -> Vec<(usize, &'static str)> {
     const KINDS: &[(&str, &[&str])] = &[
         (
             "funding",
@@ -436,7 +448,7 @@ fn event_kinds(tokens: &[String]) -> Vec<&'static str> {
         ("ipo", &["ipo", "listing", "lists", "上市"]),
     ];
     let mut kinds = Vec::new();
-    for (kind, words) in KINDS {
+    for (bit, (kind, words)) in KINDS.iter().enumerate() {
         let found = tokens.iter().any(|token| {
             words.iter().any(|word| {
                 if word.chars().next().is_some_and(text::is_cjk) {
@@ -447,7 +459,7 @@ fn event_kinds(tokens: &[String]) -> Vec<&'static str> {
             })
         });
         if found {
-            kinds.push(*kind);
+            kinds.push((bit, *kind));
         }
     }
     kinds
@@ -585,8 +597,11 @@ pub fn merge(inputs: &[MergeInput], gazetteer: &Gazetteer) -> Merged {
     let (vectors, names) = vectorise(&all_features.iter().map(|f| &f.weights).collect::<Vec<_>>());
     let (neutral_vectors, _) =
         vectorise(&all_features.iter().map(|f| &f.neutral).collect::<Vec<_>>());
-    for (features, vector) in all_features.iter_mut().zip(neutral_vectors) {
+    let mut sources: HashMap<&str, u32> = HashMap::new();
+    for ((features, vector), input) in all_features.iter_mut().zip(neutral_vectors).zip(inputs) {
         features.neutral_vector = vector;
+        let next = sources.len() as u32;
+        features.source = *sources.entry(input.source).or_insert(next);
     }
     let edges = candidate_pairs(inputs, &all_features, &vectors);
 
@@ -597,7 +612,7 @@ pub fn merge(inputs: &[MergeInput], gazetteer: &Gazetteer) -> Merged {
         if ca == cb {
             continue;
         }
-        if !groups_agree(&members[ca], &members[cb], inputs, &all_features, &vectors) {
+        if !groups_agree(&members[ca], &members[cb], &all_features, &vectors) {
             continue;
         }
         let (keep, absorb) = if ca < cb { (ca, cb) } else { (cb, ca) };
@@ -740,7 +755,7 @@ fn candidate_pairs(
                     continue;
                 }
                 seen[b] = a;
-                let similarity = pair_similarity(a, b, inputs, all_features, vectors);
+                let similarity = pair_similarity(a, b, all_features, vectors);
                 if similarity >= PAIR_THRESHOLD {
                     edges.push((similarity, a, b));
                 }
@@ -751,20 +766,12 @@ fn candidate_pairs(
     edges
 }
 
-fn pair_similarity(
-    a: usize,
-    b: usize,
-    inputs: &[MergeInput],
-    all_features: &[Features],
-    vectors: &[Vector],
-) -> f32 {
-    if inputs[a].source == inputs[b].source {
+fn pair_similarity(a: usize, b: usize, all_features: &[Features], vectors: &[Vector]) -> f32 {
+    let (feature_a, feature_b) = (&all_features[a], &all_features[b]);
+    if feature_a.source == feature_b.source {
         return 0.0;
     }
-    let hours_apart = (inputs[a].published - inputs[b].published)
-        .num_hours()
-        .abs();
-    if hours_apart > MAX_TIME_APART_HOURS {
+    if (feature_a.published - feature_b.published).abs() / 3600 > MAX_TIME_APART_HOURS {
         return 0.0;
     }
     let (amounts_a, amounts_b) = (
@@ -785,10 +792,8 @@ fn pair_similarity(
     {
         return 0.0;
     }
-    let (events_a, events_b) = (&all_features[a].events, &all_features[b].events);
-    let different_events = !events_a.is_empty()
-        && !events_b.is_empty()
-        && !events_a.iter().any(|e| events_b.contains(e));
+    let (events_a, events_b) = (all_features[a].events, all_features[b].events);
+    let different_events = events_a != 0 && events_b != 0 && events_a & events_b == 0;
     // Reports in two scripts share few words: compare what reads the same in both.
     let similarity = if all_features[a].cjk == all_features[b].cjk {
         vectors[a].dot(&vectors[b])
@@ -808,14 +813,13 @@ fn pair_similarity(
 fn groups_agree(
     left: &[usize],
     right: &[usize],
-    inputs: &[MergeInput],
     all_features: &[Features],
     vectors: &[Vector],
 ) -> bool {
     let mut total = 0.0;
     for &a in left {
         for &b in right {
-            let similarity = pair_similarity(a, b, inputs, all_features, vectors);
+            let similarity = pair_similarity(a, b, all_features, vectors);
             if similarity == 0.0 {
                 return false;
             }

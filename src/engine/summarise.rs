@@ -62,7 +62,12 @@ pub fn summary(members: &[Member], headline: &str, max_chars: usize) -> String {
         let long_enough = is_cjk || sentence.chars().count() >= 25;
         let repeats_headline =
             overlap(&words, &headline_words) > 0.85 && words.len() <= headline_words.len() + 2;
-        (is_cjk == headline_is_cjk && long_enough && !repeats_headline).then_some(words)
+        // A sentence with a bare web address sends readers somewhere the story's own links do
+        // not (messengers make it clickable): never the summary.
+        let has_address =
+            sentence.contains("://") || sentence.to_ascii_lowercase().contains("www.");
+        (is_cjk == headline_is_cjk && long_enough && !repeats_headline && !has_address)
+            .then_some(words)
     };
 
     let mut best: Option<(f64, usize, usize)> = None;

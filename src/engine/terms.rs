@@ -95,6 +95,11 @@ impl TermSet {
                 }
             }
         }
+        // Building a substring searcher per needle costs more than the search: skip it for
+        // text without CJK, which is most of it.
+        if field.compact.is_empty() {
+            return found;
+        }
         for &index in &self.substrings {
             if let Term::Substring(needle) = &self.terms[index]
                 && field.compact.contains(needle.as_str())
@@ -133,7 +138,12 @@ impl TermSet {
                 }
             }
         }
-        for &index in &self.substrings {
+        let substrings = if field.compact.is_empty() {
+            &[][..]
+        } else {
+            &self.substrings[..]
+        };
+        for &index in substrings {
             if let Term::Substring(needle) = &self.terms[index] {
                 for (start, _) in field.compact.match_indices(needle.as_str()) {
                     spans.push((index, true, start, start + needle.len()));
@@ -175,5 +185,21 @@ impl Field {
             String::new()
         };
         Self { stems, compact }
+    }
+
+    /// A field from tokens already normalised and split (`text::tokens`).
+    pub fn from_tokens(tokens: &[String]) -> Self {
+        let stems = tokens.iter().map(|t| text::stem(t)).collect();
+        let compact = if tokens.iter().any(|t| t.chars().any(text::is_cjk)) {
+            tokens.concat()
+        } else {
+            String::new()
+        };
+        Self { stems, compact }
+    }
+
+    /// The stemmed tokens (see `text::stem`), in order.
+    pub fn stems(&self) -> &[String] {
+        &self.stems
     }
 }

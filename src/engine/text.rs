@@ -8,6 +8,16 @@ use unicode_normalization::UnicodeNormalization;
 
 /// Lower-cased, NFKC-normalised text; full-width forms become ASCII so "ＡＩ" matches "ai".
 pub fn normalise(text: &str) -> String {
+    // Most feed text is already NFKC (ASCII always is): the quick check skips the costly
+    // decompose-and-recompose for it.
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
+    if unicode_normalization::is_nfkc_quick(text.chars())
+        == unicode_normalization::IsNormalized::Yes
+    {
+        return text.chars().flat_map(char::to_lowercase).collect();
+    }
     text.nfkc().flat_map(char::to_lowercase).collect()
 }
 

@@ -271,11 +271,11 @@ impl<'a> Ingestor<'a> {
     }
 
     fn backoff_after(&self, previous_failures: i64) -> Duration {
-        let doublings = previous_failures.clamp(0, 16) as u32;
-        self.settings
-            .error_backoff
-            .saturating_mul(2u32.saturating_pow(doublings))
-            .min(self.settings.max_error_backoff)
+        crate::backoff::doubling(
+            self.settings.error_backoff,
+            previous_failures.clamp(0, 16) as u32,
+            self.settings.max_error_backoff,
+        )
     }
 }
 

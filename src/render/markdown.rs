@@ -7,7 +7,8 @@
 //! URLs, percent-encoded so that a `)` or a space cannot end the destination early.
 
 use super::{clean_inline, date_line, encode_url, entity_prefix_len, is_web_url};
-use super::{is_cjk, outlets, overview, topic_label};
+use super::{outlets, overview, topic_label};
+use crate::engine::text::is_cjk;
 use crate::model::{Brief, Story};
 
 /// The brief as GitHub-flavoured Markdown, ending with a newline.

@@ -218,18 +218,12 @@ pub(crate) fn entity_prefix_len(headline: &str, entity: &str) -> Option<usize> {
         }
         end = index + found.len_utf8();
     }
-    let joins_word = |c: char| c.is_alphanumeric() && !is_cjk(c);
+    let joins_word = |c: char| c.is_alphanumeric() && !crate::engine::text::is_cjk(c);
     let last = entity.chars().last().is_some_and(joins_word);
     match headline[end..].chars().next() {
         Some(next) if last && joins_word(next) => None,
         _ => Some(end),
     }
-}
-
-fn is_cjk(c: char) -> bool {
-    matches!(c as u32,
-        0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0xAC00..=0xD7AF
-        | 0x20000..=0x2FA1F)
 }
 
 /// The name to credit a link to; an outlet with no name still gets something to click.

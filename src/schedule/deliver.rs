@@ -7,17 +7,15 @@ use std::collections::HashSet;
 use chrono::{DateTime, Duration, Utc};
 
 use super::clock::Clock;
-use super::runner::{format_duration, retry_delay};
+use super::policy::{self, Policy};
 use crate::app::App;
-use crate::delivery::{Messengers, Outgoing, SendError};
+use crate::delivery::{Messengers, Outgoing};
 use crate::engine::BriefRequest;
 use crate::model::Brief;
-use crate::storage::{ClaimedDelivery, DeliveryStatus, SentRecord, StorageError, Subscription};
+use crate::storage::{
+    ClaimedDelivery, DeliveryStatus, LedgerAction, SentRecord, StorageError, Subscription,
+};
 use crate::summarizer::Wait;
-
-/// Waits after which a missing platform is looked for again (it may be configured on another
-/// replica, or after a restart).
-const MISSING_PLATFORM_RETRY: Duration = Duration::minutes(5);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -59,6 +57,7 @@ pub fn scheduled_request(
     }
 }
 
+/// Delivers one claimed row: guards, build, send, then the ledger action the policy decides.
 pub async fn deliver(
     app: &App,
     messengers: &Messengers,
@@ -66,68 +65,24 @@ pub async fn deliver(
     delivery: &ClaimedDelivery,
 ) -> Result<Outcome, StorageError> {
     let store = &app.store;
+    let policy = Policy::new(&app.config.schedule);
     let now = clock.now();
-    let skip = |reason: String| async move {
-        store
-            .finish_delivery(
-                delivery.id,
-                DeliveryStatus::Skipped,
-                &reason,
-                now.timestamp(),
-            )
-            .await?;
-        Ok(Outcome::Skipped)
-    };
-    let Some(subscription) = store.subscription(delivery.subscription_id).await? else {
-        return skip("the subscription was removed".into()).await;
-    };
-    if subscription.paused {
-        let why = subscription.paused_reason.as_deref().unwrap_or("paused");
-        return skip(format!("subscription paused: {why}")).await;
+    let subscription = store.subscription(delivery.subscription_id).await?;
+    if let Some(action) = policy::before_send(subscription.as_ref(), delivery, now, &policy) {
+        return apply(app, delivery, &action, now).await;
     }
+    let Some(subscription) = subscription else {
+        return Ok(Outcome::Skipped); // before_send skips a removed subscription
+    };
+    let platform = &subscription.destination.platform;
+    let Some(messenger) = messengers.get(platform) else {
+        return apply(app, delivery, &policy::platform_missing(platform, now), now).await;
+    };
     let scheduled = DateTime::from_timestamp(delivery.scheduled_at, 0).unwrap_or(now);
-    let grace = Duration::from_std(app.config.schedule.grace).unwrap_or(Duration::hours(3));
-    let late_by = now - scheduled;
-    // A brief waiting out a platform's rate limit is only late; everything else that is this
-    // late is stale news.
-    if late_by > grace && delivery.rate_limited == 0 {
-        return skip(format!(
-            "too late: {} after its time, past the {} grace period",
-            format_duration(late_by),
-            format_duration(grace)
-        ))
-        .await;
-    }
-    let Some(messenger) = messengers.get(&subscription.destination.platform) else {
-        let reason = format!(
-            "platform {} is not configured in this briefbot",
-            subscription.destination.platform
-        );
-        store
-            .retry_delivery(
-                delivery.id,
-                (now + MISSING_PLATFORM_RETRY).timestamp(),
-                &reason,
-                now.timestamp(),
-            )
-            .await?;
-        return Ok(Outcome::Retry);
-    };
-
-    let destination_key = subscription.destination.to_string();
-    let max_window = Duration::seconds(subscription.max_window_secs.max(60));
-    let request = scheduled_request(app, &subscription, scheduled);
-    let window_start = request.window_start();
-    // Prepared ahead (`prepare`): delivery reads the cache and never waits on the model.
-    let mut brief = app.brief(&request, Wait::CacheOnly).await?;
-    let delivered = store
-        .delivered_item_ids(&destination_key, (window_start - max_window).timestamp())
-        .await?;
-    drop_already_delivered(&mut brief, &delivered);
+    let brief = build(app, &subscription, scheduled).await?;
     if brief.is_empty() && subscription.skip_if_empty {
-        return skip("no new stories since the last brief".into()).await;
+        return apply(app, delivery, &policy::nothing_new(), now).await;
     }
-
     let outgoing = Outgoing {
         delivery_id: delivery.id,
         destination: &subscription.destination,
@@ -144,7 +99,7 @@ pub async fn deliver(
                 .flat_map(|s| s.item_ids.iter().copied())
                 .collect();
             let sent = SentRecord {
-                destination_key: &destination_key,
+                destination_key: &subscription.destination.to_string(),
                 message_ids: &message_ids,
                 item_ids: &item_ids,
                 story_count: brief.story_count(),
@@ -152,103 +107,61 @@ pub async fn deliver(
             store.mark_sent(delivery, &sent, now.timestamp()).await?;
             Ok(Outcome::Sent)
         }
-        Err(SendError::RateLimited { retry_after }) => {
-            let wait = Duration::from_std(retry_after).unwrap_or(Duration::seconds(30));
-            // Round up: retrying a moment too early only earns another 429.
-            let not_before = now.timestamp() + ((wait.num_milliseconds() + 999) / 1000).max(1);
-            store.mark_rate_limited(delivery.id).await?;
-            store
-                .retry_delivery(
-                    delivery.id,
-                    not_before,
-                    &format!(
-                        "rate limited; retrying after {} s",
-                        not_before - now.timestamp()
-                    ),
-                    now.timestamp(),
-                )
-                .await?;
-            Ok(Outcome::Retry)
-        }
-        Err(SendError::Gone { reason }) => {
-            // A vanished thread says nothing about its channel; a vanished chat takes all of
-            // its threads with it.
-            if subscription.destination.thread_id.is_some() {
-                store
-                    .set_destination_paused(&subscription.destination, true, Some(&reason))
-                    .await?;
-            } else {
-                let platform = &subscription.destination.platform;
-                store
-                    .pause_chat(platform, &subscription.destination.chat_id, &reason)
-                    .await?;
-            }
-            tracing::warn!(destination = %destination_key, %reason, "destination gone; its subscriptions are paused");
-            store
-                .finish_delivery(
-                    delivery.id,
-                    DeliveryStatus::Failed,
-                    &format!("destination gone ({reason}); subscriptions paused"),
-                    now.timestamp(),
-                )
-                .await?;
-            Ok(Outcome::Failed)
-        }
-        Err(SendError::Moved { new_chat_id }) => {
-            let platform = &subscription.destination.platform;
-            store
-                .move_chat(platform, &subscription.destination.chat_id, &new_chat_id)
-                .await?;
-            store
-                .retry_delivery(
-                    delivery.id,
-                    now.timestamp(),
-                    &format!("chat moved to {new_chat_id}; resending there"),
-                    now.timestamp(),
-                )
-                .await?;
-            Ok(Outcome::Retry)
-        }
-        Err(SendError::Transient { reason }) => {
-            let next = now
-                + Duration::from_std(retry_delay(
-                    app.config.schedule.retry_backoff,
-                    delivery.attempts,
-                ))
-                .unwrap_or(Duration::minutes(1));
-            if next - scheduled > grace {
-                store
-                    .finish_delivery(
-                        delivery.id,
-                        DeliveryStatus::Failed,
-                        &format!("gave up after {} attempts: {reason}", delivery.attempts),
-                        now.timestamp(),
-                    )
-                    .await?;
-                return Ok(Outcome::Failed);
-            }
-            store
-                .retry_delivery(
-                    delivery.id,
-                    next.timestamp(),
-                    &format!("attempt {} failed: {reason}", delivery.attempts),
-                    now.timestamp(),
-                )
-                .await?;
-            Ok(Outcome::Retry)
-        }
-        Err(SendError::Permanent { reason }) => {
-            store
-                .finish_delivery(
-                    delivery.id,
-                    DeliveryStatus::Failed,
-                    &reason,
-                    now.timestamp(),
-                )
-                .await?;
-            Ok(Outcome::Failed)
+        Err(error) => {
+            let action = policy::after_failure(&error, delivery, &subscription, now, &policy);
+            apply(app, delivery, &action, now).await
         }
     }
+}
+
+/// The brief a subscription gets for one scheduled time, less what its destination already
+/// has. Prepared ahead (`prepare`): delivery reads the summary cache and never waits on the
+/// model.
+async fn build(
+    app: &App,
+    subscription: &Subscription,
+    scheduled: DateTime<Utc>,
+) -> Result<Brief, StorageError> {
+    let request = scheduled_request(app, subscription, scheduled);
+    let max_window = Duration::seconds(subscription.max_window_secs.max(60));
+    let mut brief = app.brief(&request, Wait::CacheOnly).await?;
+    let delivered = app
+        .store
+        .delivered_item_ids(
+            &subscription.destination.to_string(),
+            (request.window_start() - max_window).timestamp(),
+        )
+        .await?;
+    drop_already_delivered(&mut brief, &delivered);
+    Ok(brief)
+}
+
+async fn apply(
+    app: &App,
+    delivery: &ClaimedDelivery,
+    action: &LedgerAction,
+    now: DateTime<Utc>,
+) -> Result<Outcome, StorageError> {
+    if let LedgerAction::PauseThread { reason, .. } | LedgerAction::PauseChat { reason, .. } =
+        action
+    {
+        tracing::warn!(delivery = delivery.id, %reason, "destination gone; its subscriptions are paused");
+    }
+    app.store
+        .apply(delivery.id, action, now.timestamp())
+        .await?;
+    Ok(match action {
+        LedgerAction::Finish {
+            status: DeliveryStatus::Skipped,
+            ..
+        } => Outcome::Skipped,
+        LedgerAction::Finish { .. }
+        | LedgerAction::PauseThread { .. }
+        | LedgerAction::PauseChat { .. } => Outcome::Failed,
+        LedgerAction::Retry { .. }
+        | LedgerAction::WaitOut { .. }
+        | LedgerAction::MoveChat { .. } => Outcome::Retry,
+    })
 }
 
 /// Removes stories the destination already received, unless they gained coverage since (a

@@ -7,7 +7,6 @@
 //! crash never loses one.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::DateTime;
 use futures::StreamExt;
@@ -15,6 +14,7 @@ use tokio::sync::watch;
 
 use super::clock::Clock;
 use super::deliver::{Outcome, deliver};
+use super::policy::format_duration;
 use super::spec::{Schedule, parse_zone};
 use crate::app::App;
 use crate::delivery::Messengers;
@@ -265,28 +265,9 @@ pub fn worker_id() -> String {
 }
 
 fn hostname() -> String {
-    std::env::var("HOSTNAME")
-        .ok()
+    crate::env::var("HOSTNAME")
         .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
         .map(|name| name.trim().to_string())
         .filter(|name| !name.is_empty())
         .unwrap_or_else(|| "briefbot".into())
-}
-
-/// "3h", "2h 15m", "45m".
-pub fn format_duration(duration: chrono::Duration) -> String {
-    let minutes = duration.num_minutes().max(0);
-    match (minutes / 60, minutes % 60) {
-        (0, m) => format!("{m}m"),
-        (h, 0) => format!("{h}h"),
-        (h, m) => format!("{h}h {m}m"),
-    }
-}
-
-/// How long to wait before retry number `attempt` (1-based) after a transient failure.
-pub fn retry_delay(first: Duration, attempt: i64) -> Duration {
-    let doublings = attempt.clamp(1, 10) as u32 - 1;
-    first
-        .saturating_mul(2u32.saturating_pow(doublings))
-        .min(Duration::from_secs(3600))
 }

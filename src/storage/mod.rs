@@ -8,6 +8,7 @@
 
 mod deliveries;
 mod items;
+mod ledger_action;
 mod sources;
 mod subscriptions;
 mod summaries;
@@ -22,6 +23,7 @@ pub use deliveries::{
     ClaimedDelivery, DeliveryRecord, DeliveryStatus, DueRow, DueRows, SentRecord,
 };
 pub use items::NewItem;
+pub use ledger_action::LedgerAction;
 pub use sources::SourceRecord;
 pub use subscriptions::{NewSubscription, Subscription};
 pub use summaries::Usage;

@@ -151,22 +151,6 @@ impl Store {
         Ok(rows.into_iter().map(Subscription::from).collect())
     }
 
-    /// Every subscription in a chat or channel, whatever thread (for "the bot was removed").
-    pub async fn subscriptions_in_chat(
-        &self,
-        platform: &str,
-        chat_id: &str,
-    ) -> Result<Vec<Subscription>> {
-        let rows = sqlx::query_as::<_, SubscriptionRow>(sqlx::AssertSqlSafe(format!(
-            "{SELECT} WHERE platform = $1 AND chat_id = $2 ORDER BY thread_id, topic"
-        )))
-        .bind(platform)
-        .bind(chat_id)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows.into_iter().map(Subscription::from).collect())
-    }
-
     pub async fn all_subscriptions(&self) -> Result<Vec<Subscription>> {
         let rows = sqlx::query_as::<_, SubscriptionRow>(sqlx::AssertSqlSafe(format!(
             "{SELECT} ORDER BY platform, chat_id, thread_id, topic"
@@ -199,7 +183,8 @@ impl Store {
     }
 
     /// Pauses (with a reason shown to admins) or resumes every subscription of a destination.
-    /// Resuming sets the next run, since the schedule kept running while paused.
+    /// Only the flag and the reason change: whoever resumes sets the next run
+    /// (`commands::resume` moves it to the next time after now, so missed briefs are not sent).
     pub async fn set_destination_paused(
         &self,
         destination: &Destination,

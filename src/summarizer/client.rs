@@ -133,10 +133,7 @@ impl ChatClient {
 
     /// Reads the API key from the environment; an empty value counts as none.
     pub fn api_key_from_env() -> Option<SecretString> {
-        std::env::var(API_KEY_ENV)
-            .ok()
-            .filter(|key| !key.trim().is_empty())
-            .map(|key| SecretString::new(key.trim().to_string()))
+        crate::env::var(API_KEY_ENV).map(SecretString::new)
     }
 
     pub fn endpoint(&self) -> &str {

@@ -19,6 +19,53 @@ pub enum Ungrounded {
     Number(String),
     #[error("the name {0:?} is not in the sources")]
     Name(String),
+    /// A handle (`@someone`) or a domain (`evil.example`): a summary never sends readers
+    /// anywhere, whatever case it is written in.
+    #[error("{0:?} points readers somewhere")]
+    Pointer(String),
+    /// "You", "click", "visit": a summary reports, it does not address or instruct readers.
+    #[error("{0:?} addresses the reader")]
+    AddressesReader(String),
+}
+
+/// Words of a text that talks to its reader instead of reporting.
+const READER_WORDS: &[&str] = &[
+    "you", "your", "yours", "yourself", "click", "visit", "dm", "login",
+];
+
+/// Rejects what no grounded summary contains: handles, domains, and words that instruct or
+/// address the reader (lower case does not make "message @victim_admin" harmless).
+pub fn refuse_pointers(text: &str) -> Result<(), Ungrounded> {
+    for raw in text.split_whitespace() {
+        let word = raw.trim_matches(|c: char| !c.is_alphanumeric() && c != '@');
+        if word.starts_with('@') && word.len() > 1 {
+            return Err(Ungrounded::Pointer(word.to_string()));
+        }
+        if looks_like_domain(word) {
+            return Err(Ungrounded::Pointer(word.to_string()));
+        }
+        let lower = word.to_lowercase();
+        if READER_WORDS.contains(&lower.as_str()) {
+            return Err(Ungrounded::AddressesReader(word.to_string()));
+        }
+    }
+    Ok(())
+}
+
+/// `evil.example`, `x.co`, `bit.ly/abc`: letters, a dot, then a letter-only label of two or
+/// more. Numbers ("2.5") and abbreviations ("U.S.") are not domains.
+fn looks_like_domain(word: &str) -> bool {
+    let host = word.split('/').next().unwrap_or(word);
+    let labels: Vec<&str> = host.split('.').collect();
+    labels.len() >= 2
+        && labels
+            .iter()
+            .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        && labels
+            .last()
+            .is_some_and(|tld| tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()))
+        && labels[0].chars().any(|c| c.is_ascii_alphabetic())
+        && labels.iter().any(|l| l.len() >= 2)
 }
 
 /// Plain text, one line, at most `max_chars`; whole sentences when the cap allows.
@@ -208,8 +255,10 @@ impl Grounding {
         grounding
     }
 
-    /// `Ok` when every number and capitalised name in `text` occurs in the sources.
+    /// `Ok` when every number and capitalised name in `text` occurs in the sources, and the
+    /// text neither points anywhere nor talks to the reader (see [`refuse_pointers`]).
     pub fn check(&self, text: &str) -> Result<(), Ungrounded> {
+        refuse_pointers(text)?;
         for word in words(text) {
             if self.words.contains(&word.text.to_lowercase()) {
                 continue;
@@ -385,6 +434,24 @@ mod tests {
         let long = "First sentence is here. Second sentence is much longer than the cap allows.";
         assert_eq!(clean(long, 40), "First sentence is here.");
         assert!(clean(&"word ".repeat(100), 50).chars().count() <= 50);
+    }
+
+    #[test]
+    fn handles_domains_and_instructions_are_refused_in_any_case() {
+        let grounding = Grounding::new(["confirm details at evil.example and message the admin"]);
+        for text in [
+            "confirm details at evil.example and message @victim_admin",
+            "details at evil.example today",
+            "ask @victim_admin about it",
+            "you should read the filing",
+        ] {
+            assert!(grounding.check(text).is_err(), "{text}");
+        }
+        let sources = Grounding::new(["Nvidia shares rose 2.5% in the U.S. on Monday."]);
+        assert_eq!(
+            sources.check("Nvidia shares rose 2.5% in the U.S. on Monday."),
+            Ok(())
+        );
     }
 
     #[test]

@@ -73,7 +73,7 @@ async fn fan_out(label: &str, pace_per_second: f64, scale: f64, channels: usize)
     }))
     .await;
     let settings = Settings {
-        token: "t".into(),
+        token: "t".to_string().into(),
         application_id: 1,
         api_url: Some(fake.url.clone()),
         public_key: None,

@@ -119,7 +119,7 @@ async fn gateway_interactions_are_answered_and_deleted_channels_paused() {
     ));
 
     let settings = Settings {
-        token: "gateway-token".into(),
+        token: "gateway-token".to_string().into(),
         application_id: APP_ID,
         api_url: Some(fake.url.clone()),
         public_key: None,

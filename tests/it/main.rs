@@ -13,6 +13,7 @@ mod discord_delivery;
 mod discord_fanout;
 mod discord_gateway;
 mod discord_render;
+mod editorial_eval;
 mod engine_eval;
 mod feed_corpus;
 mod ingest_http;

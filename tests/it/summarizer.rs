@@ -415,11 +415,23 @@ async fn injected_instructions_can_neither_ping_nor_restructure_the_brief() {
     );
     assert!(injected_request.system().contains("untrusted data"));
 
-    for summary in summaries(&brief) {
+    // Model-written summaries (those the extractive brief lacks) carry nothing of the attack;
+    // this answer addresses the reader ("click") and names a handle, so the guard refuses it
+    // whole and the story keeps its extractive summary, which the renderers below neutralise.
+    let extractive_summaries = summaries(&plain);
+    let written: Vec<String> = summaries(&brief)
+        .into_iter()
+        .filter(|s| !extractive_summaries.contains(s))
+        .collect();
+    for summary in &written {
         assert!(!summary.contains('@'), "{summary}");
         assert!(!summary.contains("evil.example"), "{summary}");
         assert!(!summary.contains('\n') && !summary.contains('<') && !summary.contains("##"));
     }
+    assert!(
+        written.is_empty(),
+        "the injected answer was refused: {written:?}"
+    );
     // Discord shows `\@everyone` as text; only a bare `@everyone` could ping.
     for message in briefbot::platforms::discord::render::brief_messages(&brief) {
         for embed in &message.embeds {

@@ -499,7 +499,7 @@ async fn webhook_refuses_a_wrong_secret_and_serves_the_right_one() {
     let (stopper, task) = h.run_bot(Some(WebhookSettings {
         url,
         listen,
-        secret: Some("s3cret".into()),
+        secret: Some("s3cret".to_string().into()),
     }));
     h.fake
         .wait_for("setWebhook", |calls| {

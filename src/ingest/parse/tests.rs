@@ -465,3 +465,123 @@ fn demo_feed_details_survive() {
         }));
     }
 }
+
+/// RSS 1.0 as Movable Type and many newsletters write it: W3C-DTF dates without seconds and
+/// links relative to the channel's own `<link>`, fetched from another host.
+#[test]
+fn rdf_dates_without_seconds_and_links_relative_to_the_channel() {
+    let xml = r#"<?xml version="1.0" encoding="utf-8"?>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/"
+         xmlns:dc="http://purl.org/dc/elements/1.1/">
+  <channel rdf:about="https://digest.example/">
+    <title>Digest</title><link>https://digest.example/policy/</link><description>d</description>
+  </channel>
+  <item rdf:about="https://digest.example/?p=1">
+    <title>One</title><link>/2026/02/28/one</link>
+    <dc:date>2026-02-28T11:00+01:00</dc:date>
+  </item>
+  <item rdf:about="https://digest.example/?p=2">
+    <title>Two</title><link>2026/02/28/two</link>
+    <dc:date>2026-02-28T12:30:15Z</dc:date>
+  </item>
+</rdf:RDF>"#;
+    let feed = parse_feed(xml.as_bytes(), "https://feeds.other.example/rdf").expect("rdf");
+    let links: Vec<_> = feed
+        .items
+        .iter()
+        .map(|i| i.link.clone().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        links,
+        [
+            "https://digest.example/2026/02/28/one",
+            "https://digest.example/policy/2026/02/28/two"
+        ]
+    );
+    let dates: Vec<_> = feed
+        .items
+        .iter()
+        .map(|i| i.published.map(|d| d.to_rfc3339()).unwrap_or_default())
+        .collect();
+    assert_eq!(
+        dates,
+        ["2026-02-28T10:00:00+00:00", "2026-02-28T12:30:15+00:00"]
+    );
+}
+
+/// A feed read from a file has no http base: relative links still resolve, against the
+/// feed's own link.
+#[test]
+fn relative_links_resolve_without_an_http_fetch_url() {
+    let xml = rss("<item><title>A</title><link>/a/1</link></item>").replace(
+        "<title>T</title>",
+        "<title>T</title><link>https://site.example/news/</link>",
+    );
+    let feed = parse_feed(xml.as_bytes(), "file:///srv/feeds/site.xml").expect("rss");
+    assert_eq!(
+        feed.items[0].link.as_deref(),
+        Some("https://site.example/a/1")
+    );
+}
+
+/// Atom's `xml:base`, nested and relative, wins over the feed's link.
+#[test]
+fn atom_xml_base_nests_before_the_feed_link() {
+    let xml = r#"<?xml version="1.0"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://blog.example/p/">
+  <title>B</title><link rel="alternate" href="https://elsewhere.example/"/>
+  <entry><id>1</id><title>One</title><link href="one"/><updated>2026-03-01T00:00:00Z</updated></entry>
+  <entry xml:base="../notes/"><id>2</id><title>Two</title><link href="two"/><updated>2026-03-01T00:00:00Z</updated></entry>
+</feed>"#;
+    let feed = parse_feed(xml.as_bytes(), "https://feeds.example/atom").expect("atom");
+    let links: Vec<_> = feed
+        .items
+        .iter()
+        .map(|i| i.link.clone().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        links,
+        [
+            "https://blog.example/p/one",
+            "https://blog.example/notes/two"
+        ]
+    );
+}
+
+/// Chinese feeds in GBK or Big5, declared or not, read as the text they are.
+#[test]
+fn legacy_chinese_encodings_are_detected() {
+    let simplified = (
+        "英伟达发布新一代人工智能芯片，性能大幅提升",
+        "据报道，该公司周一发布了新一代数据中心处理器，面向大模型训练与推理。",
+    );
+    let traditional = (
+        "輝達發布新一代人工智慧晶片，效能大幅提升",
+        "據報導，該公司週一發布了新一代資料中心處理器，面向大型模型訓練與推論。",
+    );
+    for (encoding, (title, summary), declared) in [
+        (encoding_rs::GBK, simplified, None),
+        (encoding_rs::GBK, simplified, Some("GBK")),
+        (encoding_rs::BIG5, traditional, None),
+        (encoding_rs::BIG5, traditional, Some("Big5")),
+    ] {
+        let declaration = declared
+            .map(|name| format!("<?xml version=\"1.0\" encoding=\"{name}\"?>"))
+            .unwrap_or_else(|| "<?xml version=\"1.0\"?>".to_string());
+        let document = format!(
+            "{declaration}<rss version=\"2.0\"><channel><title>{title}</title>\
+             <item><title>{title}</title><link>https://x.example/1</link>\
+             <description>{summary}</description></item></channel></rss>"
+        );
+        let (bytes, _, unmappable) = encoding.encode(&document);
+        assert!(!unmappable, "{}", encoding.name());
+        let feed = parse_feed(&bytes, URL).expect("feed");
+        assert_eq!(
+            feed.items[0].title,
+            title,
+            "{} declared {declared:?}",
+            encoding.name()
+        );
+        assert_eq!(feed.items[0].summary, summary);
+    }
+}

@@ -11,7 +11,7 @@ use serenity::model::permissions::Permissions;
 
 use super::PLATFORM;
 use crate::app::App;
-use crate::commands::{COMMANDS, Caller, Command};
+use crate::commands::{self, COMMANDS, Caller, Command};
 use crate::model::Destination;
 
 /// Discord shows at most 25 autocomplete choices (names and values cut to 100 by `short`).
@@ -22,24 +22,21 @@ const MAX_CHOICES: usize = 25;
 /// override that default.
 pub const MANAGE: Permissions = Permissions::MANAGE_CHANNELS;
 
-/// Commands that change subscriptions; their replies are only shown to the caller.
-pub fn is_subscription_command(name: &str) -> bool {
-    matches!(
-        name,
-        "subscribe" | "unsubscribe" | "pause" | "resume" | "subscriptions"
-    )
+/// Whether a command's reply is shown to the caller alone (the shared table says).
+pub fn private_reply(name: &str) -> bool {
+    commands::find(name).is_some_and(|spec| spec.private_reply)
 }
 
-/// Every command, described from the shared `COMMANDS` list.
+/// Every command, described from the shared `COMMANDS` table.
 pub fn definitions() -> Vec<CreateCommand> {
     COMMANDS
         .iter()
-        .map(|(name, description)| {
-            let mut command = CreateCommand::new(*name).description(short(description));
-            if is_subscription_command(name) && *name != "subscriptions" {
+        .map(|spec| {
+            let mut command = CreateCommand::new(spec.name).description(short(spec.description));
+            if spec.admin_only {
                 command = command.default_member_permissions(MANAGE);
             }
-            for option in options(name) {
+            for option in options(spec.name) {
                 command = command.add_option(option);
             }
             command
@@ -96,14 +93,10 @@ fn option<'a>(options: &'a [CommandDataOption], name: &str) -> Option<&'a str> {
 pub fn to_command(interaction: &CommandInteraction) -> Result<Command, String> {
     let options = &interaction.data.options;
     let topic = || option(options, "topic").map(str::to_string);
-    Ok(match interaction.data.name.as_str() {
-        "brief" => Command::Brief { topic: topic() },
-        "topics" => Command::Topics,
-        "help" => Command::Help,
-        "subscriptions" => Command::Subscriptions,
-        "pause" => Command::Pause,
-        "resume" => Command::Resume,
-        "unsubscribe" => Command::Unsubscribe { topic: topic() },
+    let name = interaction.data.name.as_str();
+    let unknown = || format!("Unknown command /{name}. Try /help for the list.");
+    let spec = commands::find(name).ok_or_else(unknown)?;
+    Ok(match spec.name {
         "subscribe" => {
             // The shared parser wants words: topic, schedule words, then a zone with a '/'.
             let mut args: Vec<String> = Vec::new();
@@ -115,7 +108,8 @@ pub fn to_command(interaction: &CommandInteraction) -> Result<Command, String> {
             }
             Command::Subscribe { args }
         }
-        other => return Err(format!("Unknown command /{other}. Try /help for the list.")),
+        // Discord's other options are the words the text form takes.
+        _ => commands::parse_args(spec, name, topic().into_iter().collect()).ok_or_else(unknown)?,
     })
 }
 

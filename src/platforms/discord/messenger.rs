@@ -217,12 +217,9 @@ pub fn classify(status: u16, retry_after_header: Option<&str>, body: &[u8]) -> S
         429 => {
             let seconds = parsed
                 .retry_after
-                .or_else(|| retry_after_header.and_then(|h| h.trim().parse().ok()))
-                .filter(|s: &f64| s.is_finite() && *s >= 0.0);
+                .or_else(|| retry_after_header.and_then(|h| h.trim().parse().ok()));
             SendError::RateLimited {
-                retry_after: seconds
-                    .map(Duration::from_secs_f64)
-                    .unwrap_or(DEFAULT_RETRY_AFTER),
+                retry_after: crate::delivery::retry_after_seconds(seconds, DEFAULT_RETRY_AFTER),
             }
         }
         403 if code == MISSING_ACCESS || code == MISSING_PERMISSIONS => SendError::Gone {

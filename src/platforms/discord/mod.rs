@@ -20,7 +20,7 @@ pub mod render;
 pub mod respond;
 pub mod text;
 
-use std::fmt;
+use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
 
 use serenity::http::{Http, HttpBuilder};
@@ -60,10 +60,11 @@ pub enum DiscordError {
     Serve(String),
 }
 
-/// Discord settings from the environment (secrets) and `[discord]` in the config.
-#[derive(Clone)]
+/// Discord settings from the environment (secrets) and `[discord]` in the config. The token
+/// is a `SecretString`: redacted in Debug, zeroed on drop.
+#[derive(Clone, Debug)]
 pub struct Settings {
-    pub token: String,
+    pub token: SecretString,
     pub application_id: u64,
     /// REST calls go here instead of discord.com (a rate-limiting proxy, or a test's fake).
     pub api_url: Option<String>,
@@ -72,25 +73,13 @@ pub struct Settings {
     pub interactions_listen: String,
 }
 
-impl fmt::Debug for Settings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Settings")
-            .field("token", &"[redacted]")
-            .field("application_id", &self.application_id)
-            .field("api_url", &self.api_url)
-            .field("public_key", &self.public_key)
-            .field("interactions_listen", &self.interactions_listen)
-            .finish()
-    }
-}
-
 /// Where the interactions endpoint listens when neither config nor env says.
 const DEFAULT_LISTEN: &str = "0.0.0.0:8080";
 
 impl Settings {
     /// `None` when Discord is not configured (no token or no application id).
     pub fn from_env(config: &DiscordConfig) -> Result<Option<Self>, DiscordError> {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let var = crate::env::var;
         let (Some(token), Some(application_id)) =
             (var("DISCORD_BOT_TOKEN"), var("DISCORD_APPLICATION_ID"))
         else {
@@ -105,7 +94,7 @@ impl Settings {
                 DiscordError::Setting("DISCORD_APPLICATION_ID must be a numeric id".into())
             })?;
         Ok(Some(Self {
-            token,
+            token: SecretString::new(token),
             application_id,
             api_url: var("DISCORD_API_URL"),
             public_key: var("DISCORD_PUBLIC_KEY"),
@@ -118,8 +107,8 @@ impl Settings {
     /// A serenity REST client. Behind a proxy serenity's own rate limiter is off: it would
     /// ignore the proxy, and the proxy paces all replicas together.
     pub fn http(&self) -> Http {
-        let builder =
-            HttpBuilder::new(&self.token).application_id(ApplicationId::new(self.application_id));
+        let builder = HttpBuilder::new(self.token.expose_secret())
+            .application_id(ApplicationId::new(self.application_id));
         match &self.api_url {
             Some(url) => builder
                 .proxy(url.trim_end_matches('/'))

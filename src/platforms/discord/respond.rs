@@ -17,7 +17,7 @@ use serenity::http::Http;
 use serenity::model::application::{CommandInteraction, Interaction};
 use tokio::sync::oneshot;
 
-use super::commands::{autocomplete, caller, is_subscription_command, to_command};
+use super::commands::{autocomplete, caller, private_reply, to_command};
 use super::messenger::to_serenity;
 use super::render::{self, Embed};
 use crate::app::App;
@@ -110,7 +110,7 @@ impl Responder {
         let (reply, initial) = match early {
             Some(reply) => (reply, Some(initial)),
             None => {
-                let private = is_subscription_command(&command.data.name);
+                let private = private_reply(&command.data.name);
                 let defer = CreateInteractionResponseMessage::new().ephemeral(private);
                 self.first(
                     Some(&command),
@@ -214,7 +214,9 @@ fn parts(reply: &Reply) -> Vec<Part> {
             .into_iter()
             .map(|m| Part::Embeds(m.embeds))
             .collect(),
-        ReplyBody::Error(text) => vec![Part::Content(render::text_content(&format!("⚠️ {text}")))],
+        ReplyBody::Error(text) | ReplyBody::Failure(text) => {
+            vec![Part::Content(render::text_content(&format!("⚠️ {text}")))]
+        }
         ReplyBody::Text(text) => vec![Part::Content(render::text_content(text))],
         ReplyBody::TopicPicker { .. } => {
             vec![Part::Content(render::text_content(&reply.plain_text()))]

@@ -119,7 +119,7 @@ pub async fn run(
 async fn register_commands(bot: &TelegramBot) {
     let menu: Vec<BotCommand> = commands::COMMANDS
         .iter()
-        .map(|(name, description)| BotCommand::new(name.trim_start_matches('/'), *description))
+        .map(|command| BotCommand::new(command.name, command.description))
         .collect();
     for scope in [
         BotCommandScope::AllPrivateChats,
@@ -166,7 +166,7 @@ async fn on_message(bot: TelegramBot, context: Arc<Context>, message: Message) -
             return Ok(());
         }
     };
-    let is_admin = if changes_subscriptions(&command) {
+    let is_admin = if command.spec().admin_only {
         message_from_admin(&bot, &message).await
     } else {
         false
@@ -178,13 +178,6 @@ async fn on_message(bot: TelegramBot, context: Arc<Context>, message: Message) -
     let answer = commands::execute(&context.app, &caller, &command, context.clock.now()).await;
     reply(&bot, &message, thread, &answer).await;
     Ok(())
-}
-
-fn changes_subscriptions(command: &Command) -> bool {
-    matches!(
-        command,
-        Command::Subscribe { .. } | Command::Unsubscribe { .. } | Command::Pause | Command::Resume
-    )
 }
 
 fn addressed_to(text: &str, username: &str) -> bool {
@@ -236,7 +229,9 @@ async fn chat_admin(bot: &TelegramBot, chat: &Chat, user: UserId) -> bool {
 async fn reply(bot: &TelegramBot, to: &Message, thread: Option<ThreadId>, answer: &Reply) {
     let (parts, keyboard) = match &answer.body {
         ReplyBody::Brief(brief) => (render::render(brief), None),
-        ReplyBody::Text(text) | ReplyBody::Error(text) => (render::render_text(text), None),
+        ReplyBody::Text(text) | ReplyBody::Error(text) | ReplyBody::Failure(text) => {
+            (render::render_text(text), None)
+        }
         ReplyBody::TopicPicker { prompt, choices } => {
             (render::render_text(prompt), Some(keyboard(choices)))
         }
@@ -313,7 +308,7 @@ async fn on_callback(
     };
     let now = context.clock.now();
     let answer = commands::execute(&context.app, &caller, &command, now).await;
-    let failed = matches!(answer.body, ReplyBody::Error(_));
+    let failed = answer.is_error();
     bot.answer_callback_query(query.id.clone())
         .text(truncate(&answer.plain_text(), CALLBACK_TEXT_LIMIT))
         .show_alert(failed)

@@ -14,6 +14,7 @@ pub mod messenger;
 pub mod render;
 pub mod webhook;
 
+use secrecy::{ExposeSecret, SecretString};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -53,10 +54,11 @@ pub enum TelegramError {
     },
 }
 
-/// Everything needed to talk to Telegram, read from the environment and `[telegram]`.
-#[derive(Clone)]
+/// Everything needed to talk to Telegram, read from the environment and `[telegram]`. The
+/// token and the webhook secret are `SecretString`s: redacted in Debug, zeroed on drop.
+#[derive(Clone, Debug)]
 pub struct TelegramSettings {
-    token: String,
+    token: SecretString,
     /// Another Bot API server (a self-hosted one, or a test fake).
     pub api_url: Option<url::Url>,
     /// Webhook mode when set; long polling otherwise.
@@ -64,34 +66,14 @@ pub struct TelegramSettings {
     pub limits: Limits,
 }
 
-impl std::fmt::Debug for TelegramSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TelegramSettings")
-            .field("token", &"[redacted]")
-            .field("api_url", &self.api_url)
-            .field("webhook", &self.webhook)
-            .finish()
-    }
-}
-
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct WebhookSettings {
     /// The public HTTPS URL Telegram posts to.
     pub url: url::Url,
     /// Where our listener binds.
     pub listen: SocketAddr,
     /// Expected in `X-Telegram-Bot-Api-Secret-Token`; every replica needs the same one.
-    pub secret: Option<String>,
-}
-
-impl std::fmt::Debug for WebhookSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WebhookSettings")
-            .field("url", &self.url.as_str())
-            .field("listen", &self.listen)
-            .field("secret", &self.secret.as_ref().map(|_| "[redacted]"))
-            .finish()
-    }
+    pub secret: Option<SecretString>,
 }
 
 /// Telegram's documented limits, with 20/min for groups (teloxide's default is a cautious 10).
@@ -107,7 +89,7 @@ pub fn telegram_limits() -> Limits {
 impl TelegramSettings {
     pub fn new(token: impl Into<String>) -> Self {
         Self {
-            token: token.into(),
+            token: SecretString::new(token.into()),
             api_url: None,
             webhook: None,
             limits: telegram_limits(),
@@ -116,7 +98,7 @@ impl TelegramSettings {
 
     /// `None` when `TELEGRAM_BOT_TOKEN` is unset or empty: Telegram is then off.
     pub fn from_env(config: &TelegramConfig) -> Result<Option<Self>, TelegramError> {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let var = crate::env::var;
         let Some(token) = var("TELEGRAM_BOT_TOKEN") else {
             return Ok(None);
         };
@@ -137,7 +119,7 @@ impl TelegramSettings {
             settings.webhook = Some(WebhookSettings {
                 url: parse_url("webhook_url", &url)?,
                 listen,
-                secret: var("TELEGRAM_WEBHOOK_SECRET"),
+                secret: var("TELEGRAM_WEBHOOK_SECRET").map(SecretString::new),
             });
         }
         Ok(Some(settings))
@@ -145,7 +127,7 @@ impl TelegramSettings {
 
     /// The throttled client. Spawns the throttle's worker, so call it inside a Tokio runtime.
     pub fn bot(&self) -> TelegramBot {
-        let mut bot = Bot::new(&self.token);
+        let mut bot = Bot::new(self.token.expose_secret());
         if let Some(url) = &self.api_url {
             bot = bot.set_api_url(url.clone());
         }

@@ -36,6 +36,13 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// Telegram turns any `@name` in a message into a mention that notifies that user. Feed and
+/// model text may name nobody: a word joiner after every `@` keeps the text as it reads and
+/// breaks the mention.
+pub fn no_mentions(text: &str) -> String {
+    text.replace('@', "@\u{2060}")
+}
+
 /// Plain text (a command reply) as one or more messages of escaped HTML.
 pub fn render_text(text: &str) -> Vec<String> {
     let blocks: Vec<Block> = text
@@ -109,7 +116,12 @@ impl Span {
         if self.text.is_empty() {
             return String::new();
         }
-        format!("{}{}{}", self.open, escape(&self.text), self.close)
+        format!(
+            "{}{}{}",
+            self.open,
+            no_mentions(&escape(&self.text)),
+            self.close
+        )
     }
 }
 
@@ -428,6 +440,17 @@ mod tests {
             .replace("&gt;", ">")
             .replace("&quot;", "\"")
             .replace("&amp;", "&")
+    }
+
+    #[test]
+    fn feed_text_cannot_mention_anyone() {
+        let span = Span::plain("write to @victim_admin or @everyone");
+        let html = span.html();
+        assert!(
+            !html.contains("@victim_admin") && !html.contains("@everyone"),
+            "{html}"
+        );
+        assert!(html.contains("@\u{2060}victim_admin"));
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! stopping must not cut the others off. `briefbot run` without a webhook URL (polling)
 //! deletes it.
 
+use secrecy::ExposeSecret;
 use std::convert::Infallible;
 
 use teloxide::payloads::SetWebhookSetters;
@@ -24,7 +25,7 @@ pub async fn listen(
 ) -> Result<(impl UpdateListener<Err = Infallible>, JoinHandle<()>), TelegramError> {
     let mut options = Options::new(settings.listen, settings.url.clone());
     if let Some(secret) = settings.secret {
-        options = options.secret_token(secret);
+        options = options.secret_token(secret.expose_secret().clone());
     } else {
         tracing::warn!(
             "TELEGRAM_WEBHOOK_SECRET is unset: using a random secret, which other replicas do not share"

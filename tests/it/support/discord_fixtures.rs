@@ -24,7 +24,7 @@ pub fn at(text: &str) -> DateTime<Utc> {
 
 pub fn settings(fake: &FakeDiscord) -> Settings {
     Settings {
-        token: "test-token".into(),
+        token: "test-token".to_string().into(),
         application_id: APP_ID,
         api_url: Some(fake.url.clone()),
         public_key: None,
