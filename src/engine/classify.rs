@@ -54,6 +54,15 @@ pub struct Classifier {
     model_topic: Vec<Option<usize>>,
 }
 
+/// An item read once for the rules and the model.
+struct Prepared {
+    title: Field,
+    summary: Field,
+    entities: Vec<EntityRef>,
+    rule_scores: Vec<Option<f64>>,
+    ai_context: bool,
+}
+
 /// Everything the classifier found out about one item.
 #[derive(Debug, Clone)]
 pub struct Assessment {
@@ -143,39 +152,28 @@ impl Classifier {
     /// model's probability (which reads the rules' scores too) mapped onto the rules' scale
     /// so that its cut-off lands on the threshold.
     pub fn assess(&self, title: &str, summary: &str) -> Assessment {
-        let (title_field, summary_field) = (Field::new(title), Field::new(summary));
-        let entities = self
-            .gazetteer
-            .find_in(&[&title_field, &summary_field], &[title, summary]);
-        let (vetoed_scores, ai_context) = self.rule_scores(
-            &title_field,
-            &summary_field,
-            title,
-            self.names_ai(&entities),
-        );
-        let rule_scores: Vec<f64> = vetoed_scores.iter().map(|s| s.unwrap_or(0.0)).collect();
+        let prepared = self.prepare(title, summary);
+        let rule_scores: Vec<f64> = prepared
+            .rule_scores
+            .iter()
+            .map(|s| s.unwrap_or(0.0))
+            .collect();
         let Some(model) = &self.model else {
             return Assessment {
                 scores: rule_scores.clone(),
                 probabilities: vec![None; rule_scores.len()],
                 rule_scores,
-                entities,
+                entities: prepared.entities,
                 features: Vec::new(),
             };
         };
-        let features = self.features_from(
-            (&title_field, &summary_field),
-            (title, summary),
-            &rule_scores,
-            ai_context,
-            &entities,
-        );
+        let features = self.features_from(&prepared, (title, summary));
         let probabilities = model.probabilities(&features);
         let mut scores = rule_scores.clone();
         let mut topic_probabilities = vec![None; rule_scores.len()];
         for (topic, model_index) in self.model_topic.iter().enumerate() {
             if let Some(index) = *model_index
-                && vetoed_scores[topic].is_some()
+                && prepared.rule_scores[topic].is_some()
             {
                 let probability = probabilities[index];
                 let cutoff = model.cutoff[index].max(0.01);
@@ -188,13 +186,20 @@ impl Classifier {
             scores,
             rule_scores,
             probabilities: topic_probabilities,
-            entities,
+            entities: prepared.entities,
             features,
         }
     }
 
     /// The learned model's features of an item (what `train-classifier` learns from).
     pub fn model_features(&self, title: &str, summary: &str) -> Features {
+        let prepared = self.prepare(title, summary);
+        self.features_from(&prepared, (title, summary))
+    }
+
+    /// What both the rules and the model read: the fields, the entities named, the rules'
+    /// scores (`None` where a title exclusion vetoes a topic) and whether it is about AI.
+    fn prepare(&self, title: &str, summary: &str) -> Prepared {
         let (title_field, summary_field) = (Field::new(title), Field::new(summary));
         let entities = self
             .gazetteer
@@ -205,24 +210,17 @@ impl Classifier {
             title,
             self.names_ai(&entities),
         );
-        let rule_scores: Vec<f64> = rule_scores.iter().map(|s| s.unwrap_or(0.0)).collect();
-        self.features_from(
-            (&title_field, &summary_field),
-            (title, summary),
-            &rule_scores,
+        Prepared {
+            title: title_field,
+            summary: summary_field,
+            entities,
+            rule_scores,
             ai_context,
-            &entities,
-        )
+        }
     }
 
-    fn features_from(
-        &self,
-        (title_field, summary_field): (&Field, &Field),
-        (title, summary): (&str, &str),
-        rule_scores: &[f64],
-        ai_context: bool,
-        entities: &[EntityRef],
-    ) -> Features {
+    fn features_from(&self, prepared: &Prepared, (title, summary): (&str, &str)) -> Features {
+        let entities = &prepared.entities;
         let mut entity_kinds: Vec<&'static str> = entities
             .iter()
             .map(|e| self.gazetteer.kind(*e).as_str())
@@ -230,18 +228,18 @@ impl Classifier {
         entity_kinds.sort_unstable();
         entity_kinds.dedup();
         learned::features(&learned::Signals {
-            title: title_field.stems(),
-            summary: summary_field.stems(),
+            title: prepared.title.stems(),
+            summary: prepared.summary.stems(),
             rule_scores: self
                 .topics
                 .iter()
-                .zip(rule_scores)
-                .map(|(topic, score)| (topic.id.as_str(), *score))
+                .zip(&prepared.rule_scores)
+                .map(|(topic, score)| (topic.id.as_str(), score.unwrap_or(0.0)))
                 .collect(),
             rule_threshold: self.threshold,
             entity_kinds,
             entity_ids: entities.iter().map(|e| self.gazetteer.id(*e)).collect(),
-            ai_context,
+            ai_context: prepared.ai_context,
             money: mentions_money(title) || mentions_money(summary),
         })
     }
