@@ -68,10 +68,6 @@ struct Prepared {
 pub struct Assessment {
     /// Per configured topic, on the rules' scale: at least the threshold places the item.
     pub scores: Vec<f64>,
-    /// What the term rules alone scored, per topic.
-    pub rule_scores: Vec<f64>,
-    /// The model's probability per topic, where it knows the topic.
-    pub probabilities: Vec<Option<f32>>,
     pub entities: Vec<EntityRef>,
     pub features: Features,
 }
@@ -116,10 +112,6 @@ impl Classifier {
         &self.topics[topic].id
     }
 
-    pub fn topic_count(&self) -> usize {
-        self.topics.len()
-    }
-
     pub fn gazetteer(&self) -> &Gazetteer {
         &self.gazetteer
     }
@@ -153,24 +145,20 @@ impl Classifier {
     /// so that its cut-off lands on the threshold.
     pub fn assess(&self, title: &str, summary: &str) -> Assessment {
         let prepared = self.prepare(title, summary);
-        let rule_scores: Vec<f64> = prepared
+        let mut scores: Vec<f64> = prepared
             .rule_scores
             .iter()
             .map(|s| s.unwrap_or(0.0))
             .collect();
         let Some(model) = &self.model else {
             return Assessment {
-                scores: rule_scores.clone(),
-                probabilities: vec![None; rule_scores.len()],
-                rule_scores,
+                scores,
                 entities: prepared.entities,
                 features: Vec::new(),
             };
         };
         let features = self.features_from(&prepared, (title, summary));
         let probabilities = model.probabilities(&features);
-        let mut scores = rule_scores.clone();
-        let mut topic_probabilities = vec![None; rule_scores.len()];
         for (topic, model_index) in self.model_topic.iter().enumerate() {
             if let Some(index) = *model_index
                 && prepared.rule_scores[topic].is_some()
@@ -179,13 +167,10 @@ impl Classifier {
                 let cutoff = model.cutoff[index].max(0.01);
                 scores[topic] = (self.threshold * f64::from(probability / cutoff))
                     .min(self.threshold * MAX_SCORE_RATIO);
-                topic_probabilities[topic] = Some(probability);
             }
         }
         Assessment {
             scores,
-            rule_scores,
-            probabilities: topic_probabilities,
             entities: prepared.entities,
             features,
         }

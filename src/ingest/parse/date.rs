@@ -94,14 +94,7 @@ fn iso_time(text: &str) -> Option<(NaiveTime, &str)> {
     } else {
         return None;
     };
-    let number = |s: &str| -> Option<u32> {
-        (!s.is_empty() && s.len() <= 2)
-            .then(|| s.parse().ok())
-            .flatten()
-    };
-    let hour = number(parts.first()?)?;
-    let minute = number(parts.get(1)?)?;
-    let second = parts.get(2).map_or(Some(0), |s| number(s))?;
+    let (hour, minute, second) = hours_minutes_seconds(&parts)?;
     if parts.len() > 3 {
         return None;
     }
@@ -279,6 +272,16 @@ fn day_and_year(numbers: &[&str]) -> Option<(u32, i32)> {
 
 fn clock_time(clock: &str) -> Option<NaiveTime> {
     let parts: Vec<&str> = clock.split(':').collect();
+    let (hour, minute, second) = hours_minutes_seconds(&parts)?;
+    if hour == 24 && minute == 0 {
+        return NaiveTime::from_hms_opt(0, 0, second.min(59));
+    }
+    NaiveTime::from_hms_opt(hour, minute, second.min(59))
+}
+
+/// Hour, minute and (optional, default 0) second from one- or two-digit parts; a fraction
+/// after the seconds is ignored here.
+fn hours_minutes_seconds(parts: &[&str]) -> Option<(u32, u32, u32)> {
     let number = |s: &str| -> Option<u32> {
         let s = s.split('.').next()?;
         (!s.is_empty() && s.len() <= 2)
@@ -288,10 +291,7 @@ fn clock_time(clock: &str) -> Option<NaiveTime> {
     let hour = number(parts.first()?)?;
     let minute = number(parts.get(1)?)?;
     let second = parts.get(2).map_or(Some(0), |s| number(s))?;
-    if hour == 24 && minute == 0 {
-        return NaiveTime::from_hms_opt(0, 0, second.min(59));
-    }
-    NaiveTime::from_hms_opt(hour, minute, second.min(59))
+    Some((hour, minute, second))
 }
 
 fn local_to_utc(local: NaiveDateTime, offset: FixedOffset) -> Option<DateTime<Utc>> {
