@@ -61,6 +61,7 @@ async fn measure(url: &str, replicas: usize, deliveries: usize) -> f64 {
             skip_if_empty: false,
             max_window_secs: 48 * 3600,
             next_run_at: now - 5,
+            created_by: None,
         };
         store
             .upsert_subscription(&subscription, now)

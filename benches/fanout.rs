@@ -100,6 +100,7 @@ async fn main() {
             skip_if_empty: false,
             max_window_secs: 48 * 3600,
             next_run_at: now - 1,
+            created_by: None,
         };
         store
             .upsert_subscription(&subscription, now)

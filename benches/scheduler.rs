@@ -50,6 +50,7 @@ fn bench_tick(c: &mut Criterion) {
                 skip_if_empty: true,
                 max_window_secs: 48 * 3600,
                 next_run_at: due,
+                created_by: None,
             };
             store
                 .upsert_subscription(&subscription, due)

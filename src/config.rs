@@ -58,6 +58,8 @@ pub struct Config {
     #[serde(default)]
     pub summarizer: SummarizerConfig,
     #[serde(default)]
+    pub retention: RetentionConfig,
+    #[serde(default)]
     pub topics: Vec<TopicConfig>,
     #[serde(default)]
     pub sources: Vec<SourceConfig>,
@@ -320,6 +322,15 @@ pub struct ScheduleConfig {
     /// First wait after a transient delivery failure; doubles per attempt.
     #[serde(deserialize_with = "duration")]
     pub retry_backoff: Duration,
+    /// A brief still waiting out a platform's rate limits this long after its time fails.
+    #[serde(deserialize_with = "duration")]
+    pub rate_limit_ceiling: Duration,
+    /// Subscriptions one chat may have, all its threads together (chat commands only).
+    pub max_subscriptions_per_chat: u32,
+    /// Subscriptions one chat member may have made, across chats (chat commands only).
+    pub max_subscriptions_per_user: u32,
+    /// Subscriptions in all, past which chat commands make no new ones.
+    pub max_subscriptions: u32,
 }
 
 impl Default for ScheduleConfig {
@@ -334,6 +345,41 @@ impl Default for ScheduleConfig {
             concurrency: 8,
             ingest_interval: Duration::from_secs(15 * 60),
             retry_backoff: Duration::from_secs(30),
+            rate_limit_ceiling: Duration::from_secs(12 * 3600),
+            max_subscriptions_per_chat: 10,
+            max_subscriptions_per_user: 20,
+            max_subscriptions: 10_000,
+        }
+    }
+}
+
+/// How long `run` keeps what it no longer needs; without this the database grows for ever.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetentionConfig {
+    /// Finished ledger rows (sent, skipped, failed) and the record of which items each
+    /// destination received.
+    #[serde(deserialize_with = "duration")]
+    pub deliveries: Duration,
+    /// Stored feed items, by publication and first-seen time.
+    #[serde(deserialize_with = "duration")]
+    pub items: Duration,
+    /// Cached model summaries and daily usage counts.
+    #[serde(deserialize_with = "duration")]
+    pub summaries: Duration,
+    /// How often `run` prunes.
+    #[serde(deserialize_with = "duration")]
+    pub interval: Duration,
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        const DAY: u64 = 24 * 3600;
+        Self {
+            deliveries: Duration::from_secs(90 * DAY),
+            items: Duration::from_secs(30 * DAY),
+            summaries: Duration::from_secs(14 * DAY),
+            interval: Duration::from_secs(6 * 3600),
         }
     }
 }
@@ -673,6 +719,17 @@ impl Config {
         }
         if self.brief.window.is_zero() {
             return Err("brief.window must be longer than zero".into());
+        }
+        // A scheduled brief looks back up to twice its longest window (late arrivals, items
+        // already delivered): nothing it reads may be pruned.
+        let needed = self.schedule.max_window.max(self.brief.window) * 2;
+        let retention = &self.retention;
+        if retention.items < needed || retention.deliveries < needed || retention.interval.is_zero()
+        {
+            return Err(format!(
+                "retention.items and retention.deliveries must be at least {} (twice the longest brief window), and retention.interval above zero",
+                humantime::format_duration(needed)
+            ));
         }
         if self.ingest.timeout.is_zero()
             || self.ingest.connect_timeout.is_zero()

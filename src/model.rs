@@ -211,10 +211,24 @@ impl Destination {
     }
 }
 
+impl Destination {
+    /// The full text form `parse` reads back, webhook URL included: the key a destination is
+    /// stored and rate-limited under. Not for showing (the URL is a secret); `Display` is.
+    pub fn key(&self) -> String {
+        match (&self.platform[..], &self.thread_id) {
+            ("console", _) => "console".to_string(),
+            (platform, Some(thread)) => format!("{platform}:{}/{thread}", self.chat_id),
+            (platform, None) => format!("{platform}:{}", self.chat_id),
+        }
+    }
+}
+
+/// The destination as it may be shown to people and logs: a webhook's URL is masked.
 impl std::fmt::Display for Destination {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match (&self.platform[..], &self.thread_id) {
             ("console", _) => write!(f, "console"),
+            ("webhook", _) => write!(f, "webhook:{}", crate::redact::secret_url(&self.chat_id)),
             (platform, Some(thread)) => write!(f, "{platform}:{}/{thread}", self.chat_id),
             (platform, None) => write!(f, "{platform}:{}", self.chat_id),
         }
@@ -234,8 +248,19 @@ mod tests {
             "discord:987654321",
         ] {
             let parsed = Destination::parse(text).unwrap_or_else(|e| panic!("{e}"));
-            assert_eq!(parsed.to_string(), text);
+            assert_eq!(parsed.key(), text);
         }
+        let hook = Destination::parse("webhook:https://hooks.slack.com/services/T1/B2/SECRET")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let shown = hook.to_string();
+        assert!(
+            shown.starts_with("webhook:https://hooks.slack.com/…#"),
+            "{shown}"
+        );
+        assert!(
+            !shown.contains("SECRET"),
+            "a webhook URL is a secret: {shown}"
+        );
         assert!(Destination::parse("telegram:abc").is_err());
         assert!(Destination::parse("webhook:ftp://x").is_err());
         assert!(Destination::parse("slack:1").is_err());

@@ -18,8 +18,9 @@ use briefbot::delivery::webhook::Webhook;
 use briefbot::ingest::{Backoff, Ingestor, Shared};
 use briefbot::platforms::discord;
 use briefbot::schedule::clock::SystemClock;
-use briefbot::schedule::runner::Scheduler;
-use briefbot::storage::Backend;
+use briefbot::schedule::runner::{self, Scheduler};
+use briefbot::storage::retention::Cutoffs;
+use briefbot::storage::{Backend, run_lock};
 
 /// How long shutdown waits for deliveries in flight before leaving their leases to expire.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
@@ -36,8 +37,11 @@ pub struct RunArgs {
 
 pub async fn run(app: App, args: &RunArgs) -> anyhow::Result<ExitCode> {
     let app = Arc::new(app);
+    // Held until `run` returns; the operating system frees it if the process dies.
+    let _run_lock = run_lock::lock(&app.config.database.url, &runner::worker_id())?;
     if app.store.backend() == Backend::Sqlite {
-        // SQLite serves one `run` process, so anything still claimed was ours before a crash.
+        // SQLite serves one `run` process (the lock above makes sure), so anything still
+        // claimed was ours before a crash.
         let released = app
             .store
             .release_claims(None, Utc::now().timestamp())
@@ -94,17 +98,39 @@ pub async fn run(app: App, args: &RunArgs) -> anyhow::Result<ExitCode> {
         );
     }
 
-    let ingest = (!args.no_ingest).then(|| tokio::spawn(ingest_loop(app.clone(), stopped.clone())));
-    let prepare = tokio::spawn(briefbot::schedule::prepare::run(
-        app.clone(),
-        Arc::new(SystemClock),
-        stopped.clone(),
-    ));
+    // A background task that panics leaves a process that looks alive and does nothing: the
+    // process stops instead, exiting non-zero, so systemd or Kubernetes starts a fresh one.
+    let (ended, mut first_ended) = tokio::sync::mpsc::unbounded_channel();
+    let ingest = (!args.no_ingest)
+        .then(|| supervised("ingest", ingest_loop(app.clone(), stopped.clone()), &ended));
+    let prepare = supervised(
+        "prepare",
+        briefbot::schedule::prepare::run(app.clone(), Arc::new(SystemClock), stopped.clone()),
+        &ended,
+    );
+    let retention = supervised(
+        "retention",
+        retention_loop(app.clone(), stopped.clone()),
+        &ended,
+    );
     let scheduler = Scheduler::new(app.clone(), messengers, Arc::new(SystemClock));
-    let schedule = tokio::spawn(async move { scheduler.run(stopped).await });
+    let schedule_stopped = stopped.clone();
+    let schedule = supervised(
+        "scheduler",
+        async move { scheduler.run(schedule_stopped).await },
+        &ended,
+    );
 
-    shutdown_signal().await;
-    eprintln!("Stopping: finishing deliveries in flight…");
+    let failed = tokio::select! {
+        _ = shutdown_signal() => None,
+        name = first_ended.recv() => name,
+    };
+    match failed {
+        Some(name) => eprintln!(
+            "The {name} task stopped unexpectedly; stopping briefbot so it can be restarted."
+        ),
+        None => eprintln!("Stopping: finishing deliveries in flight…"),
+    }
     let _ = stop.send(true);
     if tokio::time::timeout(SHUTDOWN_GRACE, schedule)
         .await
@@ -130,8 +156,31 @@ pub async fn run(app: App, args: &RunArgs) -> anyhow::Result<ExitCode> {
     // Summaries in progress are only a head start: whatever is not cached yet is written on
     // the next run or delivered extractive.
     prepare.abort();
+    retention.abort();
     app.store.close().await;
-    Ok(ExitCode::SUCCESS)
+    Ok(if failed.is_some() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Spawns `task`; if it panics, its name goes to `ended`. (A task that returns has nothing to
+/// do: ingestion without sources, preparation without a model.)
+fn supervised(
+    name: &'static str,
+    task: impl Future<Output = ()> + Send + 'static,
+    ended: &tokio::sync::mpsc::UnboundedSender<&'static str>,
+) -> tokio::task::JoinHandle<()> {
+    let ended = ended.clone();
+    tokio::spawn(async move {
+        if let Err(error) = tokio::spawn(task).await
+            && error.is_panic()
+        {
+            tracing::error!(task = name, %error, "background task panicked");
+            let _ = ended.send(name);
+        }
+    })
 }
 
 async fn ingest_loop(app: Arc<App>, mut stopped: watch::Receiver<bool>) {
@@ -162,6 +211,22 @@ async fn ingest_loop(app: Arc<App>, mut stopped: watch::Receiver<bool>) {
         }
         tokio::select! {
             _ = tokio::time::sleep(app.config.schedule.ingest_interval) => {}
+            _ = stopped.changed() => return,
+        }
+    }
+}
+
+/// Prunes what no brief reads any more, at start and then every `[retention] interval`.
+async fn retention_loop(app: Arc<App>, mut stopped: watch::Receiver<bool>) {
+    loop {
+        let cutoffs = Cutoffs::at(Utc::now().timestamp(), &app.config.retention);
+        match app.store.prune(&cutoffs).await {
+            Ok(pruned) if pruned.total() > 0 => tracing::info!(?pruned, "pruned old rows"),
+            Ok(_) => {}
+            Err(error) => tracing::error!(%error, "pruning failed; trying again next interval"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(app.config.retention.interval) => {}
             _ = stopped.changed() => return,
         }
     }

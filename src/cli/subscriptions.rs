@@ -56,6 +56,7 @@ async fn run_command(
     let caller = Caller {
         destination,
         is_admin: true,
+        member: None,
     };
     let reply = commands::execute_with(app, &caller, &command, Utc::now(), options).await;
     match reply.body {

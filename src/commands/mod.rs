@@ -17,7 +17,7 @@ use crate::app::App;
 use crate::engine::BriefRequest;
 use crate::model::Destination;
 use crate::schedule::spec::{Schedule, parse_zone};
-use crate::storage::{NewSubscription, StorageError, Subscription};
+use crate::storage::{NEVER, NewSubscription, StorageError, Subscription};
 use crate::summarizer::Wait;
 
 /// Who sent a command, and from where.
@@ -28,6 +28,9 @@ pub struct Caller {
     /// May change this destination's subscriptions (a chat admin, a private chat's owner, an
     /// operator at the CLI).
     pub is_admin: bool,
+    /// The chat member who sent it (platform user id). `None` is the operator at the CLI,
+    /// who may use any cron and is not held to the subscription caps.
+    pub member: Option<String>,
 }
 
 /// Options only the operator CLI sets.
@@ -186,11 +189,15 @@ async fn subscribe(
         Ok(topic) => topic.unwrap_or_else(|| "all".to_string()),
         Err(message) => return Ok(Reply::error(message)),
     };
-    // A zone is an IANA name ("Europe/Berlin", "UTC", "Japan"); no schedule word ("mon",
-    // "8am", "weekdays") is one.
-    let (zone_word, schedule_words): (Vec<&String>, Vec<&String>) = rest
-        .iter()
-        .partition(|word| word.contains('/') || (word.len() > 2 && parse_zone(word).is_ok()));
+    // A zone is an IANA name ("Europe/Berlin", "UTC", "Japan"), or a misspelt one that starts
+    // like one ("Europe/Berln", reported as an unknown zone); no schedule word ("mon", "8am",
+    // "weekdays", a cron field such as "*/5") is one.
+    let looks_like_zone = |word: &str| {
+        (word.contains('/') && word.starts_with(|c: char| c.is_ascii_alphabetic()))
+            || (word.len() > 2 && parse_zone(word).is_ok())
+    };
+    let (zone_word, schedule_words): (Vec<&String>, Vec<&String>) =
+        rest.iter().partition(|word| looks_like_zone(word));
     if zone_word.len() > 1 {
         return Ok(Reply::error("Give one time zone, like Europe/Berlin."));
     }
@@ -215,6 +222,15 @@ async fn subscribe(
         Ok(schedule) => schedule,
         Err(error) => return Ok(Reply::error(error.0)),
     };
+    if caller.member.is_some() && !schedule.at_most_hourly() {
+        return Ok(Reply::error(format!(
+            "\"{schedule_text}\" runs more than once an hour. From chat a schedule runs at most hourly: \
+             try 08:00, weekdays 08:30, or a cron with one minute, like 0 */2 * * *."
+        )));
+    }
+    if let Some(refusal) = over_a_cap(app, caller, &topic).await? {
+        return Ok(Reply::error(refusal));
+    }
     let Some(next_run) = schedule.next_after(now, zone) else {
         return Ok(Reply::error(format!(
             "The schedule \"{schedule_text}\" never fires; try 08:00 or weekdays 08:30."
@@ -231,6 +247,7 @@ async fn subscribe(
                 skip_if_empty: !options.send_empty,
                 max_window_secs: app.config.schedule.max_window.as_secs() as i64,
                 next_run_at: next_run.timestamp(),
+                created_by: caller.member.clone(),
             },
             now.timestamp(),
         )
@@ -242,6 +259,44 @@ async fn subscribe(
         next_run.with_timezone(&zone).format("%a %-d %b %H:%M %Z")
     ))
     .private())
+}
+
+/// Why a chat member may not add this subscription, if a cap says so. Replacing the schedule
+/// of a topic the destination already has adds nothing, so it is always allowed.
+async fn over_a_cap(
+    app: &App,
+    caller: &Caller,
+    topic: &str,
+) -> Result<Option<String>, StorageError> {
+    let Some(member) = caller.member.as_deref() else {
+        return Ok(None);
+    };
+    let settings = &app.config.schedule;
+    let counts = app
+        .store
+        .subscription_counts(&caller.destination, topic, Some(member))
+        .await?;
+    if counts.same_topic > 0 {
+        return Ok(None);
+    }
+    let refusal = if counts.in_chat >= i64::from(settings.max_subscriptions_per_chat) {
+        format!(
+            "This chat has {} subscriptions, the most it may have. /unsubscribe one first.",
+            counts.in_chat
+        )
+    } else if counts.by_member >= i64::from(settings.max_subscriptions_per_user) {
+        format!(
+            "You have made {} subscriptions, the most one member may make. Remove one with /unsubscribe in its chat first.",
+            counts.by_member
+        )
+    } else if counts.total >= i64::from(settings.max_subscriptions) {
+        tracing::warn!(total = counts.total, "subscription cap reached");
+        "This bot has as many subscriptions as its operator allows; ask them to raise max_subscriptions."
+            .to_string()
+    } else {
+        return Ok(None);
+    };
+    Ok(Some(refusal))
 }
 
 async fn unsubscribe(
@@ -299,6 +354,9 @@ pub fn describe_subscription(app: &App, subscription: &Subscription) -> String {
         subscription.schedule.parse::<Schedule>(),
         parse_zone(&subscription.timezone),
     ) {
+        (Ok(schedule), Ok(_)) if subscription.next_run_at >= NEVER => {
+            format!("{schedule}, no further runs")
+        }
         (Ok(schedule), Ok(zone)) => {
             let next = DateTime::from_timestamp(subscription.next_run_at, 0)
                 .map(|t| {

@@ -18,18 +18,25 @@ impl Messenger for Console {
 
     fn send<'a>(&'a self, outgoing: Outgoing<'a>) -> BoxFuture<'a, Result<MessageIds, SendError>> {
         Box::pin(async move {
+            if outgoing.delivered_parts > 0 {
+                return Ok(Vec::new());
+            }
             let text = render::render(outgoing.brief, Format::Text);
-            let mut out = std::io::stdout().lock();
-            writeln!(
-                out,
-                "──── delivery {} → {} ────\n{text}",
-                outgoing.delivery_id, outgoing.destination
-            )
-            .and_then(|_| out.flush())
-            .map_err(|e| SendError::Transient {
-                reason: format!("cannot write to stdout: {e}"),
-            })?;
-            Ok(vec![format!("console-{}", outgoing.delivery_id)])
+            {
+                let mut out = std::io::stdout().lock();
+                writeln!(
+                    out,
+                    "──── delivery {} → {} ────\n{text}",
+                    outgoing.delivery_id, outgoing.destination
+                )
+                .and_then(|_| out.flush())
+                .map_err(|e| SendError::Transient {
+                    reason: format!("cannot write to stdout: {e}"),
+                })?;
+            }
+            let id = format!("console-{}", outgoing.delivery_id);
+            outgoing.progress.part_delivered(&id).await;
+            Ok(vec![id])
         })
     }
 }

@@ -75,9 +75,7 @@ impl<M: Messenger> Messenger for Limited<M> {
             // Destination first: waiting on a busy chat must not hold a slot of the overall
             // budget that another chat could use.
             if let Some(limiter) = &self.per_destination {
-                limiter
-                    .until_key_ready(&outgoing.destination.to_string())
-                    .await;
+                limiter.until_key_ready(&outgoing.destination.key()).await;
             }
             if let Some(limiter) = &self.overall {
                 limiter.until_ready().await;

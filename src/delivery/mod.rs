@@ -7,6 +7,7 @@ pub mod limit;
 pub mod webhook;
 
 use std::collections::HashMap;
+use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,13 +16,56 @@ use futures::future::BoxFuture;
 use crate::model::{Brief, Destination};
 
 /// One brief on its way to one destination.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub struct Outgoing<'a> {
     /// The ledger row's id: stable across retries, so platforms that support idempotency
     /// (Discord's nonce, a webhook's Idempotency-Key) can drop a repeat.
     pub delivery_id: i64,
     pub destination: &'a Destination,
     pub brief: &'a Brief,
+    /// Parts of this brief an earlier attempt already delivered: a retry starts after them,
+    /// so readers never see part 1 twice because part 2 failed.
+    pub delivered_parts: usize,
+    /// Told about every part as it goes out, before the next one is sent.
+    pub progress: &'a dyn PartProgress,
+}
+
+impl<'a> Outgoing<'a> {
+    /// A first attempt whose progress nobody records (tests, one-off sends).
+    pub fn new(delivery_id: i64, destination: &'a Destination, brief: &'a Brief) -> Self {
+        Self {
+            delivery_id,
+            destination,
+            brief,
+            delivered_parts: 0,
+            progress: &NoProgress,
+        }
+    }
+}
+
+impl fmt::Debug for Outgoing<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Outgoing")
+            .field("delivery_id", &self.delivery_id)
+            .field("destination", &self.destination)
+            .field("delivered_parts", &self.delivered_parts)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where a messenger reports each part of a multi-part brief the moment the platform has it.
+/// The ledger keeps them, so a crash or an error part-way leaves a record of what went out.
+pub trait PartProgress: Send + Sync {
+    fn part_delivered<'a>(&'a self, message_id: &'a str) -> BoxFuture<'a, ()>;
+}
+
+/// Progress nobody keeps.
+pub struct NoProgress;
+
+impl PartProgress for NoProgress {
+    fn part_delivered<'a>(&'a self, _message_id: &'a str) -> BoxFuture<'a, ()> {
+        Box::pin(async {})
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -60,7 +104,8 @@ pub fn retry_after_seconds(seconds: Option<f64>, fallback: Duration) -> Duration
     }
 }
 
-/// What a platform hands back for a delivered brief: its message ids, in order.
+/// What a platform hands back for a delivered brief: the message ids of the parts this attempt
+/// sent, in order.
 pub type MessageIds = Vec<String>;
 
 pub trait Messenger: Send + Sync {

@@ -41,6 +41,9 @@ impl Messenger for Webhook {
 
     fn send<'a>(&'a self, outgoing: Outgoing<'a>) -> BoxFuture<'a, Result<MessageIds, SendError>> {
         Box::pin(async move {
+            if outgoing.delivered_parts > 0 {
+                return Ok(Vec::new());
+            }
             let body = render::render(outgoing.brief, Format::Json);
             let response = self
                 .client
@@ -54,12 +57,16 @@ impl Messenger for Webhook {
                 .body(body)
                 .send()
                 .await
+                // The URL is the webhook's secret (Slack-style URLs carry the token in the
+                // path): the error must not repeat it into logs and the ledger.
                 .map_err(|e| SendError::Transient {
-                    reason: format!("webhook unreachable: {e}"),
+                    reason: format!("webhook unreachable: {}", e.without_url()),
                 })?;
             let status = response.status();
             if status.is_success() {
-                return Ok(vec![format!("webhook-{}", outgoing.delivery_id)]);
+                let id = format!("webhook-{}", outgoing.delivery_id);
+                outgoing.progress.part_delivered(&id).await;
+                return Ok(vec![id]);
             }
             Err(match status {
                 StatusCode::TOO_MANY_REQUESTS => SendError::RateLimited {

@@ -9,7 +9,9 @@ use chrono::{DateTime, Duration, Utc};
 use super::clock::Clock;
 use super::policy::{self, Policy};
 use crate::app::App;
-use crate::delivery::{Messengers, Outgoing};
+use futures::future::BoxFuture;
+
+use crate::delivery::{Messengers, Outgoing, PartProgress};
 use crate::engine::BriefRequest;
 use crate::model::Brief;
 use crate::storage::{
@@ -83,15 +85,24 @@ pub async fn deliver(
     if brief.is_empty() && subscription.skip_if_empty {
         return apply(app, delivery, &policy::nothing_new(), now).await;
     }
+    let already_delivered = delivery.delivered_parts();
+    let progress = LedgerProgress {
+        store,
+        delivery,
+        message_ids: tokio::sync::Mutex::new(already_delivered.clone()),
+    };
     let outgoing = Outgoing {
         delivery_id: delivery.id,
         destination: &subscription.destination,
         brief: &brief,
+        delivered_parts: already_delivered.len(),
+        progress: &progress,
     };
-    let result = messenger.send(outgoing).await;
+    let result = keep_lease(app, clock, delivery, messenger.send(outgoing)).await;
     let now = clock.now();
     match result {
-        Ok(message_ids) => {
+        Ok(new_ids) => {
+            let message_ids: Vec<String> = already_delivered.into_iter().chain(new_ids).collect();
             let item_ids: Vec<i64> = brief
                 .sections
                 .iter()
@@ -99,18 +110,84 @@ pub async fn deliver(
                 .flat_map(|s| s.item_ids.iter().copied())
                 .collect();
             let sent = SentRecord {
-                destination_key: &subscription.destination.to_string(),
+                destination_key: &subscription.destination.key(),
                 message_ids: &message_ids,
                 item_ids: &item_ids,
                 story_count: brief.story_count(),
             };
-            store.mark_sent(delivery, &sent, now.timestamp()).await?;
-            Ok(Outcome::Sent)
+            if store.mark_sent(delivery, &sent, now.timestamp()).await? {
+                Ok(Outcome::Sent)
+            } else {
+                lease_lost(delivery);
+                Ok(Outcome::Retry)
+            }
         }
         Err(error) => {
             let action = policy::after_failure(&error, delivery, &subscription, now, &policy);
             apply(app, delivery, &action, now).await
         }
+    }
+}
+
+/// Runs a send while renewing the row's lease, so a send slowed by rate limits never outlives
+/// its claim and lets another worker send the same brief again.
+async fn keep_lease<T>(
+    app: &App,
+    clock: &dyn Clock,
+    delivery: &ClaimedDelivery,
+    send: impl Future<Output = T>,
+) -> T {
+    let lease = app
+        .config
+        .schedule
+        .lease
+        .max(std::time::Duration::from_secs(3));
+    let mut renew = tokio::time::interval_at(tokio::time::Instant::now() + lease / 3, lease / 3);
+    tokio::pin!(send);
+    loop {
+        tokio::select! {
+            result = &mut send => return result,
+            _ = renew.tick() => {
+                let until = clock.now().timestamp() + lease.as_secs() as i64;
+                match app.store.renew_lease(delivery, until).await {
+                    Ok(true) => {}
+                    Ok(false) => lease_lost(delivery),
+                    Err(error) => tracing::warn!(delivery = delivery.id, %error, "could not renew the lease"),
+                }
+            }
+        }
+    }
+}
+
+fn lease_lost(delivery: &ClaimedDelivery) {
+    tracing::warn!(
+        delivery = delivery.id,
+        worker = %delivery.claimed_by,
+        "the lease on this delivery was lost to another worker; leaving the row to it"
+    );
+}
+
+/// Keeps each delivered part's message id in the ledger row as it goes out.
+struct LedgerProgress<'a> {
+    store: &'a crate::storage::Store,
+    delivery: &'a ClaimedDelivery,
+    message_ids: tokio::sync::Mutex<Vec<String>>,
+}
+
+impl PartProgress for LedgerProgress<'_> {
+    fn part_delivered<'a>(&'a self, message_id: &'a str) -> BoxFuture<'a, ()> {
+        Box::pin(async move {
+            let mut ids = self.message_ids.lock().await;
+            ids.push(message_id.to_string());
+            match self.store.record_parts(self.delivery, &ids).await {
+                Ok(true) => {}
+                Ok(false) => lease_lost(self.delivery),
+                // The send goes on: at worst a retry repeats this part, as before.
+                Err(error) => {
+                    tracing::warn!(delivery = self.delivery.id, %error, "could not record a delivered part")
+                }
+            }
+        })
     }
 }
 
@@ -128,7 +205,7 @@ async fn build(
     let delivered = app
         .store
         .delivered_item_ids(
-            &subscription.destination.to_string(),
+            &subscription.destination.key(),
             (request.window_start() - max_window).timestamp(),
         )
         .await?;
@@ -147,9 +224,10 @@ async fn apply(
     {
         tracing::warn!(delivery = delivery.id, %reason, "destination gone; its subscriptions are paused");
     }
-    app.store
-        .apply(delivery.id, action, now.timestamp())
-        .await?;
+    if !app.store.apply(delivery, action, now.timestamp()).await? {
+        lease_lost(delivery);
+        return Ok(Outcome::Retry);
+    }
     Ok(match action {
         LedgerAction::Finish {
             status: DeliveryStatus::Skipped,

@@ -22,6 +22,9 @@ pub struct Policy {
     pub grace: Duration,
     /// First wait after a transient failure; doubles with each attempt.
     pub retry_backoff: StdDuration,
+    /// A brief still waiting out rate limits this long after its time is given up: a
+    /// receiver that answers 429 forever must not keep a row alive forever.
+    pub rate_limit_ceiling: Duration,
 }
 
 impl Policy {
@@ -29,6 +32,8 @@ impl Policy {
         Self {
             grace: Duration::from_std(schedule.grace).unwrap_or(Duration::hours(3)),
             retry_backoff: schedule.retry_backoff,
+            rate_limit_ceiling: Duration::from_std(schedule.rate_limit_ceiling)
+                .unwrap_or(Duration::hours(12)),
         }
     }
 }
@@ -63,6 +68,13 @@ pub fn before_send(
         return Some(skip(format!("subscription paused: {why}")));
     }
     let late_by = now - scheduled_time(delivery, now);
+    if delivery.rate_limited != 0 && late_by > policy.rate_limit_ceiling {
+        return Some(fail(format!(
+            "still rate limited {} after its time, past the {} ceiling",
+            format_duration(late_by),
+            format_duration(policy.rate_limit_ceiling)
+        )));
+    }
     // A brief waiting out a platform's rate limit is only late; everything else that is this
     // late is stale news.
     (late_by > policy.grace && delivery.rate_limited == 0).then(|| {
@@ -179,6 +191,7 @@ mod tests {
         Policy {
             grace: Duration::hours(3),
             retry_backoff: StdDuration::from_secs(30),
+            rate_limit_ceiling: Duration::hours(12),
         }
     }
 
@@ -189,6 +202,8 @@ mod tests {
             scheduled_at: at("2026-03-02T07:00:00Z").timestamp(),
             attempts,
             rate_limited,
+            claimed_by: "worker-1".into(),
+            message_ids: None,
         }
     }
 
@@ -245,6 +260,24 @@ mod tests {
             before_send(Some(&active), &claimed(1, 0), now, &policy()),
             None
         );
+    }
+
+    #[test]
+    fn a_receiver_that_rate_limits_forever_fails_the_row_at_the_ceiling() {
+        let active = subscription("webhook:https://hooks.example/x");
+        let within = at("2026-03-02T18:59:00Z");
+        assert_eq!(
+            before_send(Some(&active), &claimed(1, 3), within, &policy()),
+            None
+        );
+        let past = at("2026-03-02T19:01:00Z");
+        match before_send(Some(&active), &claimed(1, 3), past, &policy()) {
+            Some(LedgerAction::Finish {
+                status: DeliveryStatus::Failed,
+                reason,
+            }) => assert!(reason.contains("past the 12h ceiling"), "{reason}"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -6,10 +6,11 @@
 //! lease runs out (and the platforms that can, drop the repeat by its idempotency key) — a
 //! crash never loses one.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 use chrono::DateTime;
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use tokio::sync::watch;
 
 use super::clock::Clock;
@@ -18,7 +19,10 @@ use super::policy::format_duration;
 use super::spec::{Schedule, parse_zone};
 use crate::app::App;
 use crate::delivery::Messengers;
-use crate::storage::{DeliveryStatus, DueRow, DueRows, StorageError, Subscription};
+use crate::storage::{
+    ClaimedDelivery, DeliveryStatus, DueRow, DueRows, LedgerAction, NEVER, StorageError,
+    Subscription,
+};
 
 /// Missed occurrences recorded per subscription after downtime; older ones are not listed.
 const MAX_BACKFILL: usize = 24;
@@ -65,6 +69,13 @@ impl Scheduler {
         }
     }
 
+    /// The same scheduler under another worker name: several in one process (tests, or
+    /// tools) must not share one name, since a claim belongs to a name.
+    pub fn with_worker(mut self, worker: &str) -> Self {
+        self.worker = worker.to_string();
+        self
+    }
+
     pub fn worker_id(&self) -> &str {
         &self.worker
     }
@@ -97,7 +108,7 @@ impl Scheduler {
     }
 
     /// What one due subscription adds to the ledger, or `None` when it was paused instead
-    /// (an unreadable schedule, or one with no further occurrence).
+    /// (an unreadable schedule).
     async fn plan_due(
         &self,
         subscription: &Subscription,
@@ -115,14 +126,10 @@ impl Scheduler {
             occurrences.push(due);
             next = schedule.next_after(due, zone);
         }
-        let Some(next_run) = next else {
-            let reason = "the schedule has no further occurrence";
-            self.app
-                .store
-                .set_destination_paused(&subscription.destination, true, Some(reason))
-                .await?;
-            return Ok(None);
-        };
+        // A schedule that has run its last (a cron with a year now past) still delivers the
+        // occurrences it had, and then is simply never due again; nothing else in the chat
+        // is touched.
+        let next_run = next.map_or(NEVER, |next| next.timestamp());
         // Only the rows for the latest few occurrences: a bot down for a month explains the
         // last day of gaps, it does not write a thousand rows.
         let skip_older = occurrences.len().saturating_sub(MAX_BACKFILL);
@@ -155,7 +162,7 @@ impl Scheduler {
             subscription_id: subscription.id,
             rows,
             advance_from: subscription.next_run_at,
-            advance_to: next_run.timestamp(),
+            advance_to: next_run,
         }))
     }
 
@@ -197,7 +204,16 @@ impl Scheduler {
             .await?;
         let outcomes: Vec<Result<Outcome, StorageError>> = futures::stream::iter(claimed)
             .map(|delivery| async move {
-                deliver(&self.app, &self.messengers, self.clock.as_ref(), &delivery).await
+                let attempt = deliver(&self.app, &self.messengers, self.clock.as_ref(), &delivery);
+                // A bug that panics on one brief fails that row, with the reason; the worker
+                // and every other delivery go on.
+                match AssertUnwindSafe(attempt).catch_unwind().await {
+                    Ok(outcome) => outcome,
+                    Err(panic) => {
+                        let message = panic_message(panic.as_ref());
+                        self.fail_panicked(&delivery, message).await
+                    }
+                }
             })
             .buffer_unordered(concurrency)
             .collect()
@@ -212,6 +228,23 @@ impl Scheduler {
             }
         }
         Ok(report)
+    }
+
+    async fn fail_panicked(
+        &self,
+        delivery: &ClaimedDelivery,
+        message: String,
+    ) -> Result<Outcome, StorageError> {
+        tracing::error!(delivery = delivery.id, %message, "delivery panicked");
+        let action = LedgerAction::Finish {
+            status: DeliveryStatus::Failed,
+            reason: format!("internal error while delivering ({message}); please report it"),
+        };
+        self.app
+            .store
+            .apply(delivery, &action, self.clock.now().timestamp())
+            .await?;
+        Ok(Outcome::Failed)
     }
 
     /// Ticks and works until `shutdown` turns true, then hands back any rows it still holds.
@@ -257,6 +290,14 @@ impl Scheduler {
             }
         }
     }
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".into())
 }
 
 /// This process's name in leases and claims: host and process id.

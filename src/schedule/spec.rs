@@ -14,6 +14,7 @@ use chrono::{
     Weekday,
 };
 use chrono_tz::Tz;
+use cron::TimeUnitSpec;
 
 /// Days of the week as a bit set, Monday = bit 0.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -296,6 +297,18 @@ fn unix_weekdays(field: &str) -> Result<String, ScheduleError> {
 }
 
 impl Schedule {
+    /// No two runs closer than an hour apart. A cron product of fields fires more than once
+    /// in some hour exactly when it lists more than one second or more than one minute, so
+    /// this is exact, not a sample of upcoming runs. Daily schedules always qualify.
+    pub fn at_most_hourly(&self) -> bool {
+        match self {
+            Schedule::Daily { .. } => true,
+            Schedule::Cron { schedule, .. } => {
+                schedule.seconds().count() == 1 && schedule.minutes().count() == 1
+            }
+        }
+    }
+
     /// The first occurrence strictly after `after`, as a UTC instant.
     pub fn next_after(&self, after: DateTime<Utc>, zone: Tz) -> Option<DateTime<Utc>> {
         match self {
@@ -392,6 +405,42 @@ mod tests {
             );
         }
         out
+    }
+
+    #[test]
+    fn only_schedules_an_hour_apart_count_as_at_most_hourly() {
+        for text in [
+            "08:00",
+            "weekdays 08:30",
+            "0 8 * * *",
+            "0 * * * *",
+            "15 */2 * * 1-5",
+        ] {
+            assert!(schedule(text).at_most_hourly(), "{text}");
+            // Checked against the runs themselves, across the spring DST change.
+            let zone = parse_zone("Europe/Berlin").expect("zone");
+            let mut previous = schedule(text)
+                .next_after(utc("2026-03-28T00:00:00Z"), zone)
+                .expect("first run");
+            for _ in 0..60 {
+                let next = schedule(text).next_after(previous, zone).expect("next");
+                assert!(
+                    next - previous >= Duration::hours(1),
+                    "{text}: {previous} → {next}"
+                );
+                previous = next;
+            }
+        }
+        for text in [
+            "* * * * *",
+            "cron * * * * * *",
+            "*/5 * * * *",
+            "0,30 8 * * *",
+            "cron */10 0 8 * * *",
+            "59,0 * * * *",
+        ] {
+            assert!(!schedule(text).at_most_hourly(), "{text}");
+        }
     }
 
     #[test]

@@ -77,6 +77,27 @@ pub struct ClaimedDelivery {
     pub scheduled_at: i64,
     pub attempts: i64,
     pub rate_limited: i64,
+    /// The worker holding it: every later write is conditional on it still being the holder.
+    pub claimed_by: String,
+    /// Message ids of the parts an earlier attempt delivered, comma-separated.
+    pub message_ids: Option<String>,
+}
+
+impl ClaimedDelivery {
+    /// Message ids of the parts already delivered, in order.
+    pub fn delivered_parts(&self) -> Vec<String> {
+        self.message_ids
+            .as_deref()
+            .filter(|ids| !ids.is_empty())
+            .map(|ids| ids.split(',').map(str::to_string).collect())
+            .unwrap_or_default()
+    }
+}
+
+/// The condition every write about a claimed row carries, with the worker bound as parameter
+/// `$n`: a worker whose lease ran out (and whose row another worker took over) changes nothing.
+fn still_held(n: usize) -> String {
+    format!("claimed_by = ${n} AND status = 'claimed'")
 }
 
 /// What went out for one delivery.
@@ -179,7 +200,7 @@ impl Store {
             "UPDATE deliveries SET status = 'claimed', claimed_by = $1, lease_until = $2, attempts = attempts + 1, updated_at = $3 \
              WHERE id IN (SELECT id FROM deliveries WHERE (status = 'pending' AND not_before <= $3) \
              OR (status = 'claimed' AND lease_until < $3) ORDER BY not_before, id LIMIT $4{lock}) \
-             RETURNING id, subscription_id, scheduled_at, attempts, rate_limited"
+             RETURNING id, subscription_id, scheduled_at, attempts, rate_limited, claimed_by, message_ids"
         );
         let mut claimed = sqlx::query_as::<_, ClaimedDelivery>(sqlx::AssertSqlSafe(sql))
             .bind(worker)
@@ -192,36 +213,69 @@ impl Store {
         Ok(claimed)
     }
 
-    /// Extends a lease while a slow send is still going.
-    pub async fn renew_lease(&self, id: i64, worker: &str, lease_until: i64) -> Result<bool> {
-        let result = sqlx::query("UPDATE deliveries SET lease_until = $1 WHERE id = $2 AND claimed_by = $3 AND status = 'claimed'")
+    /// Extends a lease while a slow send is still going. False when the row is no longer
+    /// this worker's.
+    pub async fn renew_lease(&self, delivery: &ClaimedDelivery, lease_until: i64) -> Result<bool> {
+        let sql = format!(
+            "UPDATE deliveries SET lease_until = $1 WHERE id = $2 AND {}",
+            still_held(3)
+        );
+        let result = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(lease_until)
-            .bind(id)
-            .bind(worker)
+            .bind(delivery.id)
+            .bind(&delivery.claimed_by)
+            .execute(&self.pool)
+            .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    /// Records the message ids of the parts delivered so far, as each goes out: a retry
+    /// resumes after them. False when the row is no longer this worker's.
+    pub async fn record_parts(
+        &self,
+        delivery: &ClaimedDelivery,
+        message_ids: &[String],
+    ) -> Result<bool> {
+        let sql = format!(
+            "UPDATE deliveries SET message_ids = $1 WHERE id = $2 AND {}",
+            still_held(3)
+        );
+        let result = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(message_ids.join(","))
+            .bind(delivery.id)
+            .bind(&delivery.claimed_by)
             .execute(&self.pool)
             .await?;
         Ok(result.rows_affected() == 1)
     }
 
     /// Sent: the platform's message ids and the items delivered are recorded together, so the
-    /// next brief to this destination knows what it already has.
+    /// next brief to this destination knows what it already has. False (and nothing written)
+    /// when the row is no longer this worker's.
     pub async fn mark_sent(
         &self,
         delivery: &ClaimedDelivery,
         sent: &SentRecord<'_>,
         now: i64,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         let mut transaction = self.pool.begin().await?;
-        sqlx::query(
+        let sql = format!(
             "UPDATE deliveries SET status = 'sent', message_ids = $1, story_count = $2, reason = NULL, \
-             claimed_by = NULL, lease_until = NULL, updated_at = $3 WHERE id = $4",
-        )
-        .bind(sent.message_ids.join(","))
-        .bind(sent.story_count as i64)
-        .bind(now)
-        .bind(delivery.id)
-        .execute(&mut *transaction)
-        .await?;
+             claimed_by = NULL, lease_until = NULL, updated_at = $3 WHERE id = $4 AND {}",
+            still_held(5)
+        );
+        let updated = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(sent.message_ids.join(","))
+            .bind(sent.story_count as i64)
+            .bind(now)
+            .bind(delivery.id)
+            .bind(&delivery.claimed_by)
+            .execute(&mut *transaction)
+            .await?;
+        if updated.rows_affected() != 1 {
+            transaction.rollback().await?;
+            return Ok(false);
+        }
         sqlx::query(
             "UPDATE subscriptions SET last_delivered_at = $1 WHERE id = $2 AND (last_delivered_at IS NULL OR last_delivered_at < $1)",
         )
@@ -238,58 +292,62 @@ impl Store {
                 .await?;
         }
         transaction.commit().await?;
-        Ok(())
+        Ok(true)
     }
 
     /// Back to pending, to be tried at `not_before` (rate limit, transient error, moved chat).
-    pub async fn retry_delivery(
+    /// A rate limit is not the delivery's fault: with `rate_limited` the attempt is not
+    /// counted, and the row is marked so the grace period never drops it.
+    pub(super) async fn retry_delivery(
         &self,
-        id: i64,
+        delivery: &ClaimedDelivery,
         not_before: i64,
         reason: &str,
+        rate_limited: bool,
         now: i64,
-    ) -> Result<()> {
-        sqlx::query(
+    ) -> Result<bool> {
+        let sql = format!(
             "UPDATE deliveries SET status = 'pending', not_before = $1, reason = $2, claimed_by = NULL, \
-             lease_until = NULL, updated_at = $3 WHERE id = $4",
-        )
-        .bind(not_before)
-        .bind(reason)
-        .bind(now)
-        .bind(id)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    /// A rate limit is not the delivery's fault: the attempt is not counted, and the row is
-    /// marked so the grace period never drops it.
-    pub async fn mark_rate_limited(&self, id: i64) -> Result<()> {
-        sqlx::query("UPDATE deliveries SET attempts = attempts - 1, rate_limited = 1 WHERE id = $1 AND attempts > 0")
-            .bind(id)
+             lease_until = NULL, updated_at = $3, attempts = attempts - $5, rate_limited = rate_limited + $6 \
+             WHERE id = $4 AND {}",
+            still_held(7)
+        );
+        let uncounted = i64::from(rate_limited && delivery.attempts > 0);
+        let result = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(not_before)
+            .bind(reason)
+            .bind(now)
+            .bind(delivery.id)
+            .bind(uncounted)
+            .bind(i64::from(rate_limited))
+            .bind(&delivery.claimed_by)
             .execute(&self.pool)
             .await?;
-        Ok(())
+        Ok(result.rows_affected() == 1)
     }
 
     /// Skipped or failed for good, with the reason `briefbot deliveries` shows.
-    pub async fn finish_delivery(
+    pub(super) async fn finish_delivery(
         &self,
-        id: i64,
+        delivery: &ClaimedDelivery,
         status: DeliveryStatus,
         reason: &str,
         now: i64,
-    ) -> Result<()> {
-        sqlx::query(
-            "UPDATE deliveries SET status = $1, reason = $2, claimed_by = NULL, lease_until = NULL, updated_at = $3 WHERE id = $4",
-        )
-        .bind(status.as_str())
-        .bind(reason)
-        .bind(now)
-        .bind(id)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+    ) -> Result<bool> {
+        let sql = format!(
+            "UPDATE deliveries SET status = $1, reason = $2, claimed_by = NULL, lease_until = NULL, updated_at = $3 \
+             WHERE id = $4 AND {}",
+            still_held(5)
+        );
+        let result = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(status.as_str())
+            .bind(reason)
+            .bind(now)
+            .bind(delivery.id)
+            .bind(&delivery.claimed_by)
+            .execute(&self.pool)
+            .await?;
+        Ok(result.rows_affected() == 1)
     }
 
     /// Hands back rows a worker holds (graceful shutdown, or a SQLite process restarting,

@@ -1,7 +1,7 @@
 //! What happens to a delivery row after an attempt, as data: the pure policy in
 //! `schedule::policy` decides, [`Store::apply`] writes it.
 
-use super::{DeliveryStatus, Result, Store};
+use super::{ClaimedDelivery, DeliveryStatus, Result, Store};
 use crate::model::Destination;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,41 +36,62 @@ pub enum LedgerAction {
 }
 
 impl Store {
-    /// Writes one decision about delivery `id` at `now` (epoch seconds).
-    pub async fn apply(&self, id: i64, action: &LedgerAction, now: i64) -> Result<()> {
+    /// Writes one decision about a claimed delivery at `now` (epoch seconds). Returns false,
+    /// having changed nothing, when the row is no longer this worker's (its lease ran out and
+    /// another worker took it): the holder decides.
+    pub async fn apply(
+        &self,
+        delivery: &ClaimedDelivery,
+        action: &LedgerAction,
+        now: i64,
+    ) -> Result<bool> {
         match action {
             LedgerAction::Finish { status, reason } => {
-                self.finish_delivery(id, *status, reason, now).await
+                self.finish_delivery(delivery, *status, reason, now).await
             }
             LedgerAction::Retry { not_before, reason } => {
-                self.retry_delivery(id, *not_before, reason, now).await
+                self.retry_delivery(delivery, *not_before, reason, false, now)
+                    .await
             }
             LedgerAction::WaitOut { not_before, reason } => {
-                self.mark_rate_limited(id).await?;
-                self.retry_delivery(id, *not_before, reason, now).await
+                self.retry_delivery(delivery, *not_before, reason, true, now)
+                    .await
             }
             LedgerAction::PauseThread {
                 destination,
                 reason,
             } => {
-                self.set_destination_paused(destination, true, Some(reason))
+                let held = self
+                    .finish_delivery(delivery, DeliveryStatus::Failed, &gone(reason), now)
                     .await?;
-                self.finish_delivery(id, DeliveryStatus::Failed, &gone(reason), now)
-                    .await
+                if held {
+                    self.set_destination_paused(destination, true, Some(reason))
+                        .await?;
+                }
+                Ok(held)
             }
             LedgerAction::PauseChat {
                 platform,
                 chat_id,
                 reason,
             } => {
-                self.pause_chat(platform, chat_id, reason).await?;
-                self.finish_delivery(id, DeliveryStatus::Failed, &gone(reason), now)
-                    .await
+                let held = self
+                    .finish_delivery(delivery, DeliveryStatus::Failed, &gone(reason), now)
+                    .await?;
+                if held {
+                    self.pause_chat(platform, chat_id, reason).await?;
+                }
+                Ok(held)
             }
             LedgerAction::MoveChat { platform, from, to } => {
-                self.move_chat(platform, from, to).await?;
                 let reason = format!("chat moved to {to}; resending there");
-                self.retry_delivery(id, now, &reason, now).await
+                let held = self
+                    .retry_delivery(delivery, now, &reason, false, now)
+                    .await?;
+                if held {
+                    self.move_chat(platform, from, to).await?;
+                }
+                Ok(held)
             }
         }
     }

@@ -9,6 +9,8 @@
 mod deliveries;
 mod items;
 mod ledger_action;
+pub mod retention;
+pub mod run_lock;
 mod sources;
 mod subscriptions;
 mod summaries;
@@ -25,7 +27,7 @@ pub use deliveries::{
 pub use items::NewItem;
 pub use ledger_action::LedgerAction;
 pub use sources::SourceRecord;
-pub use subscriptions::{NewSubscription, Subscription};
+pub use subscriptions::{NEVER, NewSubscription, Subscription, SubscriptionCounts};
 pub use summaries::Usage;
 
 #[derive(Debug, thiserror::Error)]
@@ -147,15 +149,9 @@ fn backend_of(url: &str) -> Result<(Backend, String)> {
     Err(StorageError::UnsupportedUrl { url: redact(url) })
 }
 
-/// Hides a password in a database URL before it reaches a message or a log.
+/// A database URL as it may be shown: without credentials (see [`crate::redact`]).
 pub fn redact(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            let _ = parsed.set_password(Some("***"));
-            parsed.to_string()
-        }
-        _ => url.to_string(),
-    }
+    crate::redact::database_url(url)
 }
 
 #[cfg(test)]
@@ -182,7 +178,7 @@ mod tests {
         ));
         assert_eq!(
             redact("postgres://user:secret@host/db"),
-            "postgres://user:***@host/db"
+            "postgres://host/db"
         );
     }
 }

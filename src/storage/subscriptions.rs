@@ -35,7 +35,25 @@ pub struct NewSubscription {
     pub skip_if_empty: bool,
     pub max_window_secs: i64,
     pub next_run_at: i64,
+    /// The chat member who made it; `None` for the operator.
+    pub created_by: Option<String>,
 }
+
+/// How many subscriptions exist around a new one, for the caps on chat commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromRow)]
+pub struct SubscriptionCounts {
+    /// In the destination's chat, every thread included.
+    pub in_chat: i64,
+    /// Made by the same member on the same platform.
+    pub by_member: i64,
+    pub total: i64,
+    /// 1 when the destination already has this topic (a new schedule replaces it).
+    pub same_topic: i64,
+}
+
+/// `next_run_at` of a subscription whose schedule has no further run (a cron with a year
+/// that has passed): never due, and shown as finished.
+pub const NEVER: i64 = 253_402_300_799; // 9999-12-31T23:59:59Z
 
 #[derive(FromRow)]
 struct SubscriptionRow {
@@ -92,7 +110,7 @@ impl Store {
     ) -> Result<Subscription> {
         sqlx::query(
             "INSERT INTO subscriptions (platform, chat_id, thread_id, topic, schedule, timezone, skip_if_empty, \
-             max_window_secs, next_run_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+             max_window_secs, next_run_at, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
              ON CONFLICT (platform, chat_id, thread_id, topic) DO UPDATE SET schedule = excluded.schedule, \
              timezone = excluded.timezone, skip_if_empty = excluded.skip_if_empty, \
              max_window_secs = excluded.max_window_secs, next_run_at = excluded.next_run_at, paused = 0, paused_reason = NULL",
@@ -107,6 +125,7 @@ impl Store {
         .bind(new.max_window_secs)
         .bind(new.next_run_at)
         .bind(now)
+        .bind(new.created_by.as_deref())
         .execute(&self.pool)
         .await?;
         let row = sqlx::query_as::<_, SubscriptionRow>(sqlx::AssertSqlSafe(format!(
@@ -119,6 +138,29 @@ impl Store {
         .fetch_one(&self.pool)
         .await?;
         Ok(row.into())
+    }
+
+    /// Counts for the caps a chat command's new subscription must stay within.
+    pub async fn subscription_counts(
+        &self,
+        destination: &Destination,
+        topic: &str,
+        member: Option<&str>,
+    ) -> Result<SubscriptionCounts> {
+        let counts = sqlx::query_as::<_, SubscriptionCounts>(
+            "SELECT (SELECT COUNT(*) FROM subscriptions WHERE platform = $1 AND chat_id = $2) AS in_chat, \
+             (SELECT COUNT(*) FROM subscriptions WHERE platform = $1 AND created_by = $3) AS by_member, \
+             (SELECT COUNT(*) FROM subscriptions) AS total, \
+             (SELECT COUNT(*) FROM subscriptions WHERE platform = $1 AND chat_id = $2 AND thread_id = $4 AND topic = $5) AS same_topic",
+        )
+        .bind(&destination.platform)
+        .bind(&destination.chat_id)
+        .bind(member.unwrap_or(""))
+        .bind(thread(destination))
+        .bind(topic)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(counts)
     }
 
     /// Removes a destination's subscription to `topic`, or all of them when `topic` is None.

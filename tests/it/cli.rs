@@ -275,3 +275,107 @@ fn check_topics_and_opml_export() {
         "{opml}"
     );
 }
+
+#[test]
+fn database_and_webhook_secrets_never_reach_the_output() {
+    let sandbox = Sandbox::new();
+    // Nothing listens on port 1: every command fails to connect and says so, without the
+    // password, in each form a password can take.
+    for url in [
+        "postgres://bot:hunter2@127.0.0.1:1/briefs",
+        "postgres://bot@127.0.0.1:1/briefs?password=hunter2",
+        "postgres://bot:hun#ter2@127.0.0.1:1/briefs",
+    ] {
+        for command in [&["check"][..], &["migrate"], &["subscriptions"]] {
+            let output = Command::cargo_bin("briefbot")
+                .expect("binary")
+                .env_remove("BRIEFBOT_DATABASE_URL")
+                .arg("--config")
+                .arg(demo_config())
+                .arg("--database")
+                .arg(url)
+                .args(command)
+                .timeout(std::time::Duration::from_secs(60))
+                .output()
+                .expect("run");
+            let shown = format!(
+                "{}{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            );
+            assert!(
+                !shown.contains("hunter2") && !shown.contains("ter2"),
+                "{command:?} with {url} showed the password:\n{shown}"
+            );
+        }
+    }
+
+    // A Slack-style webhook carries its token in the path.
+    let hook = "webhook:https://hooks.slack.com/services/T0001/B0001/TOKENSECRET";
+    let subscribe = sandbox
+        .briefbot(&demo_config())
+        .args(["subscribe", hook, "chips", "08:00"])
+        .output()
+        .expect("run");
+    assert!(subscribe.status.success(), "{subscribe:?}");
+    for command in [&["subscriptions"][..], &["deliveries"]] {
+        let output = sandbox
+            .briefbot(&demo_config())
+            .args(command)
+            .output()
+            .expect("run");
+        let shown = String::from_utf8_lossy(&output.stdout).into_owned()
+            + &String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{command:?}: {shown}");
+        assert!(!shown.contains("TOKENSECRET"), "{command:?}:\n{shown}");
+    }
+    let listed = sandbox
+        .briefbot(&demo_config())
+        .arg("subscriptions")
+        .output()
+        .expect("run");
+    assert!(String::from_utf8_lossy(&listed.stdout).contains("webhook:https://hooks.slack.com/…#"));
+}
+
+#[test]
+fn a_second_run_on_one_sqlite_file_refuses_to_start_and_names_the_first() {
+    let sandbox = Sandbox::new();
+    let mut first = std::process::Command::new(assert_cmd::cargo::cargo_bin("briefbot"))
+        .env_remove("BRIEFBOT_DATABASE_URL")
+        .env_remove("TELEGRAM_BOT_TOKEN")
+        .env_remove("DISCORD_BOT_TOKEN")
+        .arg("--config")
+        .arg(demo_config())
+        .arg("--database")
+        .arg(sandbox.database())
+        .args(["run", "--no-ingest"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start the first run");
+    let lock = sandbox.path("brief.db.run-lock");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !std::fs::read_to_string(&lock).is_ok_and(|held| held.contains("worker")) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the first run never took the lock"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let second = sandbox
+        .briefbot(&demo_config())
+        .env_remove("TELEGRAM_BOT_TOKEN")
+        .env_remove("DISCORD_BOT_TOKEN")
+        .args(["run", "--no-ingest"])
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .expect("run");
+    let _ = first.kill();
+    let _ = first.wait();
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert!(!second.status.success(), "the second run started: {stderr}");
+    assert!(
+        stderr.contains("another briefbot run") && stderr.contains(&format!("-{}", first.id())),
+        "{stderr}"
+    );
+}

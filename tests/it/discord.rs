@@ -4,6 +4,7 @@
 //! INTERACTION_CREATE payloads. Scheduled delivery is in `discord_delivery.rs`.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::Utc;
@@ -37,8 +38,11 @@ fn interaction(
                 "archive_timestamp": "2026-03-01T00:00:00.000000+00:00", "locked": false}}),
         None => json!({"id": channel, "type": 0}),
     };
+    // Each interaction has its own id, as Discord's do: the endpoint refuses an id twice.
+    static NEXT_ID: AtomicU64 = AtomicU64::new(900);
+    let id = NEXT_ID.fetch_add(1, Ordering::Relaxed).to_string();
     json!({
-        "id": "900", "application_id": APP_ID.to_string(), "type": kind, "token": "itoken",
+        "id": id, "application_id": APP_ID.to_string(), "type": kind, "token": "itoken",
         "version": 1, "locale": "en-US", "guild_locale": "en-US", "entitlements": [],
         "attachment_size_limit": 8388608, "guild_id": "700", "channel_id": channel,
         "channel": channel_object, "app_permissions": "0",
@@ -61,6 +65,7 @@ struct Endpoint {
     url: String,
     key: SigningKey,
     client: reqwest::Client,
+    clock: Arc<dyn Clock>,
 }
 
 async fn endpoint(app: &Arc<App>, fake: &FakeDiscord, clock: Arc<dyn Clock>) -> Endpoint {
@@ -72,7 +77,7 @@ async fn endpoint(app: &Arc<App>, fake: &FakeDiscord, clock: Arc<dyn Clock>) -> 
         .map(|b| format!("{b:02x}"))
         .collect();
     let http = Arc::new(settings(fake).http());
-    let responder = Responder::new(app.clone(), http, clock);
+    let responder = Responder::new(app.clone(), http, clock.clone());
     let router = interactions::router(responder, interactions::verifier(&public).expect("key"));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -91,22 +96,31 @@ async fn endpoint(app: &Arc<App>, fake: &FakeDiscord, clock: Arc<dyn Clock>) -> 
         url,
         key,
         client: reqwest::Client::new(),
+        clock,
     }
 }
 
 impl Endpoint {
     async fn post(&self, body: &Value) -> (u16, Value) {
+        let timestamp = self.clock.now().timestamp().to_string();
+        self.post_at(body, &timestamp).await
+    }
+
+    /// Posts `body` signed with the application's key as of `timestamp`.
+    async fn post_at(&self, body: &Value, timestamp: &str) -> (u16, Value) {
         let body = body.to_string();
-        let timestamp = "1772434800";
-        let signature = self
-            .key
-            .sign(format!("{timestamp}{body}").as_bytes())
+        let signature = self.sign(&format!("{timestamp}{body}"));
+        self.post_signed(&body, Some(&signature), Some(timestamp))
+            .await
+    }
+
+    fn sign(&self, message: &str) -> String {
+        self.key
+            .sign(message.as_bytes())
             .to_bytes()
             .iter()
             .map(|b| format!("{b:02x}"))
-            .collect::<String>();
-        self.post_signed(&body, Some(&signature), Some(timestamp))
-            .await
+            .collect()
     }
 
     async fn post_signed(
@@ -271,23 +285,18 @@ async fn signatures_are_checked_and_ping_gets_pong() {
     );
 
     let body = ping.to_string();
+    let now = endpoint.clock.now().timestamp().to_string();
     let forged = "00".repeat(64);
     let (status, _) = endpoint
-        .post_signed(&body, Some(&forged), Some("1772434800"))
+        .post_signed(&body, Some(&forged), Some(now.as_str()))
         .await;
     assert_eq!(status, 401, "bad signature");
     let (status, _) = endpoint.post_signed(&body, None, None).await;
     assert_eq!(status, 401, "missing signature");
     // A valid signature over another body does not cover this one.
-    let signature = endpoint
-        .key
-        .sign(b"1772434800{}")
-        .to_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<String>();
+    let signature = endpoint.sign(&format!("{now}{{}}"));
     let (status, _) = endpoint
-        .post_signed(&body, Some(&signature), Some("1772434800"))
+        .post_signed(&body, Some(&signature), Some(now.as_str()))
         .await;
     assert_eq!(status, 401, "tampered body");
 }
@@ -418,4 +427,62 @@ async fn commands_register_globally_within_the_spec() {
         ]
     );
     assert!(fake.violations().is_empty(), "{:?}", fake.violations());
+}
+
+#[tokio::test]
+async fn stale_replayed_and_unsigned_requests_are_refused_before_the_body_is_read() {
+    let fake = FakeDiscord::start().await;
+    let (app, _dir) = app().await;
+    let endpoint = endpoint(&app, &fake, Arc::new(ManualClock::new(Utc::now()))).await;
+    let ping = |id: &str| json!({"id": id, "application_id": APP_ID.to_string(), "type": 1, "token": "t", "version": 1});
+
+    // Signed with the right key, but in 1970: a captured request replayed years later.
+    let (status, _) = endpoint.post_at(&ping("1"), "1").await;
+    assert_eq!(status, 401, "a stale timestamp");
+    let now = endpoint.clock.now().timestamp();
+    let (status, _) = endpoint.post_at(&ping("2"), &(now - 301).to_string()).await;
+    assert_eq!(status, 401, "five minutes and a second old");
+
+    // The same signed request twice within the window: answered once.
+    let timestamp = now.to_string();
+    let (first, _) = endpoint.post_at(&ping("3"), &timestamp).await;
+    let (again, _) = endpoint.post_at(&ping("3"), &timestamp).await;
+    assert_eq!((first, again), (200, 401), "a replay within the window");
+
+    // Headers that promise 1.9 MB and never send it: an unsigned request is answered at once,
+    // without waiting for (or buffering) the body.
+    let address = endpoint.url.trim_start_matches("http://");
+    let (host, path) = address.split_once('/').expect("host and path");
+    let head = |extra: &str| {
+        format!(
+            "POST /{path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n{extra}Content-Length: 1900000\r\n\r\n"
+        )
+    };
+    let fake_signature = format!("X-Signature-Ed25519: {}\r\n", "00".repeat(64));
+    for extra in [
+        String::new(),
+        format!("{fake_signature}X-Signature-Timestamp: 1\r\n"),
+    ] {
+        let answer = raw_exchange(host, &head(&extra), b"").await;
+        assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+    }
+    // Fresh headers: the body is read, but only up to the 64 KB limit.
+    let fresh = format!("{fake_signature}X-Signature-Timestamp: {timestamp}\r\n");
+    let answer = raw_exchange(host, &head(&fresh), &vec![b' '; 64 * 1024 + 1]).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+}
+
+/// Writes a request head and part of a body, and returns the start of the answer, which
+/// must come within five seconds.
+async fn raw_exchange(host: &str, head: &str, body: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(host).await.expect("connect");
+    stream.write_all(head.as_bytes()).await.expect("write head");
+    stream.write_all(body).await.expect("write body");
+    let mut answer = vec![0u8; 64];
+    let read = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut answer))
+        .await
+        .expect("an answer without the rest of the body")
+        .expect("read");
+    String::from_utf8_lossy(&answer[..read]).into_owned()
 }

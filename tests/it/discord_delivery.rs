@@ -36,6 +36,7 @@ async fn subscribe(app: &App, destination: &Destination, words: &str, now: DateT
     let caller = Caller {
         destination: destination.clone(),
         is_admin: true,
+        member: Some("100".into()),
     };
     let command = Command::Subscribe {
         args: words.split_whitespace().map(str::to_string).collect(),
@@ -191,11 +192,7 @@ async fn a_repeated_delivery_is_deduplicated_by_its_nonce() {
     let messenger = DiscordMessenger::new(Arc::new(settings(&fake).http())).expect("messenger");
     let destination = Destination::new("discord", "100", None);
     use briefbot::delivery::{Messenger, Outgoing};
-    let outgoing = Outgoing {
-        delivery_id: 77,
-        destination: &destination,
-        brief: &brief,
-    };
+    let outgoing = Outgoing::new(77, &destination, &brief);
     let first = messenger.send(outgoing).await.expect("sent");
     let second = messenger.send(outgoing).await.expect("sent again");
     assert_eq!(first, second, "Discord hands back the same message");
@@ -223,13 +220,7 @@ async fn rate_limits_come_back_with_discords_wait() {
     let messenger = DiscordMessenger::new(Arc::new(settings(&fake).http())).expect("messenger");
     let destination = Destination::new("discord", "100", None);
     use briefbot::delivery::{Messenger, Outgoing, SendError};
-    let result = messenger
-        .send(Outgoing {
-            delivery_id: 1,
-            destination: &destination,
-            brief: &brief,
-        })
-        .await;
+    let result = messenger.send(Outgoing::new(1, &destination, &brief)).await;
     assert_eq!(
         result,
         Err(SendError::RateLimited {

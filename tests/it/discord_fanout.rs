@@ -93,11 +93,7 @@ async fn fan_out(label: &str, pace_per_second: f64, scale: f64, channels: usize)
             async move {
                 let destination = Destination::new("discord", &(10_000 + index).to_string(), None);
                 loop {
-                    let outgoing = Outgoing {
-                        delivery_id: index as i64,
-                        destination: &destination,
-                        brief: &brief,
-                    };
+                    let outgoing = Outgoing::new(index as i64, &destination, &brief);
                     match messenger.send(outgoing).await {
                         Ok(_) => break,
                         Err(SendError::RateLimited { retry_after }) => {

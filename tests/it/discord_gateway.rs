@@ -89,6 +89,7 @@ async fn gateway_interactions_are_answered_and_deleted_channels_paused() {
     let caller = Caller {
         destination: doomed.clone(),
         is_admin: true,
+        member: Some("100".into()),
     };
     let subscribe = Command::Subscribe {
         args: vec!["chips".into(), "07:00".into()],

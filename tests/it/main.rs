@@ -20,6 +20,7 @@ mod ingest_http;
 mod render_golden;
 mod replicas;
 mod scheduler;
+mod server;
 mod storage;
 mod summarizer;
 mod telegram;

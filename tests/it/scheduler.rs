@@ -16,7 +16,7 @@ use briefbot::delivery::{MessageIds, Messenger, Messengers, Outgoing, SendError}
 use briefbot::model::Destination;
 use briefbot::schedule::clock::{Clock, ManualClock};
 use briefbot::schedule::runner::Scheduler;
-use briefbot::storage::{DeliveryStatus, NewItem, Store};
+use briefbot::storage::{DeliveryStatus, LedgerAction, NewItem, Store};
 
 /// A messenger that answers from a script (then succeeds) and records what it was asked.
 #[derive(Default)]
@@ -116,6 +116,7 @@ async fn subscribe(app: &App, destination: &Destination, words: &[&str], now: Da
     let caller = Caller {
         destination: destination.clone(),
         is_admin: true,
+        member: Some("100".into()),
     };
     let command = Command::Subscribe {
         args: words.iter().map(|w| w.to_string()).collect(),
@@ -220,6 +221,85 @@ async fn a_dead_workers_claim_is_taken_over_after_its_lease() {
             "{backend}: taken over after the lease"
         );
         assert_eq!(messenger.sent().len(), 1);
+
+        // The dead worker comes back: its claim is gone, so whatever it writes changes nothing.
+        let late = LedgerAction::Finish {
+            status: DeliveryStatus::Failed,
+            reason: "late verdict".into(),
+        };
+        let written = app
+            .store
+            .apply(&claimed[0], &late, clock.now().timestamp())
+            .await
+            .expect("apply");
+        assert!(!written, "{backend}: a lost claim writes nothing");
+        let rows = app.store.deliveries(None, 10).await.expect("ledger");
+        assert_eq!(rows[0].status, DeliveryStatus::Sent, "{backend}: {rows:?}");
+    }
+}
+
+/// A messenger whose sends wait until the test lets them go.
+struct Gated {
+    started: tokio::sync::Notify,
+    release: tokio::sync::Notify,
+    sent: Mutex<usize>,
+}
+
+impl Messenger for Gated {
+    fn platform(&self) -> &'static str {
+        "telegram"
+    }
+
+    fn send<'a>(&'a self, outgoing: Outgoing<'a>) -> BoxFuture<'a, Result<MessageIds, SendError>> {
+        Box::pin(async move {
+            self.started.notify_one();
+            self.release.notified().await;
+            *self.sent.lock().expect("lock") += 1;
+            Ok(vec![format!("m{}", outgoing.delivery_id)])
+        })
+    }
+}
+
+#[tokio::test]
+async fn a_slow_send_renews_its_lease_so_no_other_worker_sends_it_again() {
+    for (backend, store, _dir) in crate::support::stores("lease_renewal").await {
+        let mut config = config();
+        config.schedule.lease = Duration::from_secs(3);
+        let app = Arc::new(App::with_store(config, store));
+        let clock = Arc::new(ManualClock::new(at("2026-03-02T06:00:00Z")));
+        let chat = Destination::new("telegram", "8", None);
+        subscribe(&app, &chat, &["all", "07:00"], clock.now()).await;
+        add_chip_news(&app.store, at("2026-03-02T06:30:00Z"), &["h400"]).await;
+        clock.set(at("2026-03-02T07:00:05Z"));
+        let messenger = Arc::new(Gated {
+            started: tokio::sync::Notify::new(),
+            release: tokio::sync::Notify::new(),
+            sent: Mutex::new(0),
+        });
+        let messengers = Messengers::default().with(messenger.clone());
+        let slow = Scheduler::new(app.clone(), messengers, clock.clone()).with_worker("slow");
+        slow.tick().await.expect("tick");
+        let work = tokio::spawn(async move { slow.work().await });
+        messenger.started.notified().await;
+
+        // Well past the first lease, as a send waiting out 429s would be; the renewals (every
+        // lease/3 of real time) keep extending it from the clock's now.
+        clock.set(at("2026-03-02T07:01:00Z"));
+        tokio::time::sleep(Duration::from_millis(2_500)).await;
+        let stolen = app
+            .store
+            .claim_deliveries("other-replica", clock.now().timestamp(), 3, 10)
+            .await
+            .expect("claim");
+        assert!(
+            stolen.is_empty(),
+            "{backend}: the row was re-claimed mid-send: {stolen:?}"
+        );
+
+        messenger.release.notify_one();
+        let report = work.await.expect("task").expect("work");
+        assert_eq!(report.sent, 1, "{backend}: {report:?}");
+        assert_eq!(*messenger.sent.lock().expect("lock"), 1);
     }
 }
 
@@ -395,10 +475,12 @@ async fn only_admins_change_subscriptions_and_mistakes_are_explained() {
     let member = Caller {
         destination: group.clone(),
         is_admin: false,
+        member: Some("100".into()),
     };
     let admin = Caller {
         destination: group.clone(),
         is_admin: true,
+        member: Some("100".into()),
     };
     let subscribe = |words: &str| Command::Subscribe {
         args: words.split_whitespace().map(str::to_string).collect(),
@@ -585,4 +667,209 @@ async fn news_published_before_a_brief_but_fetched_after_it_goes_into_the_next_o
             .expect("brief");
         assert!(brief.is_empty(), "{backend}");
     }
+}
+
+fn reply_text(reply: &commands::Reply) -> String {
+    match &reply.body {
+        ReplyBody::Text(text) | ReplyBody::Error(text) | ReplyBody::Failure(text) => text.clone(),
+        other => format!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn chat_schedules_run_at_most_hourly_and_subscriptions_are_capped() {
+    for (backend, store, _dir) in crate::support::stores("subscription_caps").await {
+        let mut config = config();
+        config.schedule.max_subscriptions_per_chat = 2;
+        config.schedule.max_subscriptions_per_user = 3;
+        config.schedule.max_subscriptions = 5;
+        let app = Arc::new(App::with_store(config, store));
+        let now = at("2026-03-02T06:00:00Z");
+        let member = |chat: &str, user: Option<&str>| Caller {
+            destination: Destination::new("discord", chat, None),
+            is_admin: true,
+            member: user.map(str::to_string),
+        };
+        // As a chat message arrives: words split on spaces.
+        let subscribe = |words: &[&str]| Command::Subscribe {
+            args: words
+                .iter()
+                .flat_map(|w| w.split_whitespace())
+                .map(str::to_string)
+                .collect(),
+        };
+        let run = |caller: Caller, command: Command| {
+            let app = app.clone();
+            async move { commands::execute(&app, &caller, &command, now).await }
+        };
+
+        // Every second from a DM: refused, with what to do instead.
+        for cron in ["* * * * *", "cron * * * * * *", "*/5 * * * *"] {
+            let reply = run(member("dm-1", Some("u1")), subscribe(&["all", cron])).await;
+            assert!(
+                matches!(reply.body, ReplyBody::Error(_)),
+                "{backend}: {cron}: {reply:?}"
+            );
+            assert!(reply_text(&reply).contains("at most hourly"), "{reply:?}");
+        }
+        let hourly = run(member("dm-1", Some("u1")), subscribe(&["all", "0 * * * *"])).await;
+        assert!(
+            matches!(hourly.body, ReplyBody::Text(_)),
+            "{backend}: {hourly:?}"
+        );
+        // The operator keeps full cron.
+        let operator = run(member("ops", None), subscribe(&["all", "* * * * *"])).await;
+        assert!(
+            matches!(operator.body, ReplyBody::Text(_)),
+            "{backend}: {operator:?}"
+        );
+
+        // Per chat: two; a new schedule for a topic the chat has is a replacement, not a third.
+        for topic in ["chips", "models"] {
+            let reply = run(member("room", Some("u2")), subscribe(&[topic, "08:00"])).await;
+            assert!(
+                matches!(reply.body, ReplyBody::Text(_)),
+                "{backend}: {reply:?}"
+            );
+        }
+        let third = run(member("room", Some("u2")), subscribe(&["policy", "08:00"])).await;
+        assert!(
+            reply_text(&third).contains("the most it may have"),
+            "{backend}: {third:?}"
+        );
+        let moved = run(member("room", Some("u2")), subscribe(&["chips", "09:30"])).await;
+        assert!(
+            matches!(moved.body, ReplyBody::Text(_)),
+            "{backend}: {moved:?}"
+        );
+
+        // Per member: u2 has two, may make one more anywhere, then not.
+        let elsewhere = run(member("room-2", Some("u2")), subscribe(&["chips", "08:00"])).await;
+        assert!(
+            matches!(elsewhere.body, ReplyBody::Text(_)),
+            "{backend}: {elsewhere:?}"
+        );
+        let fourth = run(member("room-3", Some("u2")), subscribe(&["chips", "08:00"])).await;
+        assert!(
+            reply_text(&fourth).contains("the most one member may make"),
+            "{backend}: {fourth:?}"
+        );
+
+        // In all: five exist (dm-1, ops, two in room, room-2); nobody else may add one.
+        let total = run(member("room-4", Some("u3")), subscribe(&["chips", "08:00"])).await;
+        assert!(
+            reply_text(&total).contains("max_subscriptions"),
+            "{backend}: {total:?}"
+        );
+        assert_eq!(app.store.all_subscriptions().await.expect("all").len(), 5);
+    }
+}
+
+#[tokio::test]
+async fn a_schedule_that_runs_its_last_delivers_it_and_pauses_nothing() {
+    for (backend, store, _dir) in crate::support::stores("one_shot").await {
+        let app = app(store);
+        let clock = Arc::new(ManualClock::new(at("2026-03-02T06:00:00Z")));
+        let chat = Destination::new("telegram", "77", None);
+        let operator = Caller {
+            destination: chat.clone(),
+            is_admin: true,
+            member: None,
+        };
+        // Seconds, minutes, hours, day, month, weekday, year: once, on 2 March 2026 at 07:00.
+        for words in [
+            &["chips", "cron 0 0 7 2 3 * 2026"][..],
+            &["models", "08:00"],
+        ] {
+            let command = Command::Subscribe {
+                args: words.iter().map(|w| w.to_string()).collect(),
+            };
+            let reply = commands::execute(&app, &operator, &command, clock.now()).await;
+            assert!(
+                matches!(reply.body, ReplyBody::Text(_)),
+                "{backend}: {reply:?}"
+            );
+        }
+        add_chip_news(&app.store, at("2026-03-02T06:30:00Z"), &["once"]).await;
+        let messenger = Scripted::answering(vec![]);
+        let worker = scheduler(&app, &messenger, &clock);
+        clock.set(at("2026-03-02T07:00:05Z"));
+        assert_eq!(worker.tick().await.expect("tick").scheduled, 1, "{backend}");
+        assert_eq!(
+            worker.work().await.expect("work").sent,
+            1,
+            "{backend}: the last run goes out"
+        );
+
+        let subscriptions = app.store.subscriptions_for(&chat).await.expect("subs");
+        assert!(
+            subscriptions.iter().all(|s| !s.paused),
+            "{backend}: nothing in the chat is paused: {subscriptions:?}"
+        );
+        let finished = subscriptions
+            .iter()
+            .find(|s| s.topic == "chips")
+            .expect("chips");
+        assert!(
+            commands::describe_subscription(&app, finished).contains("no further runs"),
+            "{backend}"
+        );
+        clock.set(at("2026-03-03T08:00:05Z"));
+        assert_eq!(
+            worker.tick().await.expect("tick").scheduled,
+            1,
+            "{backend}: only the daily one is due the next day"
+        );
+    }
+}
+
+/// A messenger with a bug that panics on one chat.
+struct PanicsOnChat13;
+
+impl Messenger for PanicsOnChat13 {
+    fn platform(&self) -> &'static str {
+        "telegram"
+    }
+
+    fn send<'a>(&'a self, outgoing: Outgoing<'a>) -> BoxFuture<'a, Result<MessageIds, SendError>> {
+        Box::pin(async move {
+            assert_ne!(outgoing.destination.chat_id, "13", "a bug on chat 13");
+            Ok(vec![format!("m{}", outgoing.delivery_id)])
+        })
+    }
+}
+
+#[tokio::test]
+async fn a_delivery_that_panics_fails_its_row_and_the_worker_goes_on() {
+    let (_, store, _dir) = crate::support::stores("panic")
+        .await
+        .into_iter()
+        .next()
+        .expect("sqlite");
+    let app = app(store);
+    let clock = Arc::new(ManualClock::new(at("2026-03-02T06:00:00Z")));
+    for chat in ["13", "14"] {
+        let destination = Destination::new("telegram", chat, None);
+        subscribe(&app, &destination, &["all", "07:00"], clock.now()).await;
+    }
+    add_chip_news(&app.store, at("2026-03-02T06:30:00Z"), &["p1"]).await;
+    let messengers = Messengers::default().with(Arc::new(PanicsOnChat13));
+    let worker = Scheduler::new(app.clone(), messengers, clock.clone());
+    clock.set(at("2026-03-02T07:00:05Z"));
+    worker.tick().await.expect("tick");
+    let report = worker.work().await.expect("the worker survives");
+    assert_eq!((report.sent, report.failed), (1, 1), "{report:?}");
+    let rows = app.store.deliveries(None, 5).await.expect("ledger");
+    let failed = rows
+        .iter()
+        .find(|r| r.status == DeliveryStatus::Failed)
+        .expect("a failed row");
+    assert!(
+        failed
+            .reason
+            .as_deref()
+            .unwrap_or("")
+            .contains("a bug on chat 13"),
+        "{failed:?}"
+    );
 }

@@ -118,3 +118,120 @@ async fn source_health_is_tracked_through_failure_and_recovery() {
         store.close().await;
     }
 }
+
+#[tokio::test]
+async fn pruning_removes_only_what_is_past_retention_and_never_work_in_play() {
+    use briefbot::model::Destination;
+    use briefbot::storage::retention::Cutoffs;
+    use briefbot::storage::{DeliveryStatus, DueRow, DueRows, NewSubscription, SentRecord};
+
+    for (backend, store, _dir) in crate::support::stores("retention").await {
+        let source = store
+            .upsert_source("https://x.example/feed", Some("X"), 1.0)
+            .await
+            .expect("source");
+        store
+            .insert_items(source.id, &[item("old", 1_000)], 1_000)
+            .await
+            .expect("old item");
+        store
+            .insert_items(source.id, &[item("new", 50_000)], 50_000)
+            .await
+            .expect("new item");
+        let subscription = store
+            .upsert_subscription(
+                &NewSubscription {
+                    destination: Destination::new("telegram", "1", None),
+                    topic: "all".into(),
+                    schedule: "08:00".into(),
+                    timezone: "UTC".into(),
+                    skip_if_empty: false,
+                    max_window_secs: 3_600,
+                    next_run_at: 100,
+                    created_by: None,
+                },
+                0,
+            )
+            .await
+            .expect("subscription");
+        let row = |scheduled_at, status, reason: Option<&str>| DueRow {
+            scheduled_at,
+            status,
+            reason: reason.map(str::to_string),
+        };
+        store
+            .record_due(
+                &[DueRows {
+                    subscription_id: subscription.id,
+                    rows: vec![
+                        row(100, DeliveryStatus::Pending, None),
+                        row(200, DeliveryStatus::Skipped, Some("missed")),
+                        row(90_000, DeliveryStatus::Pending, None),
+                    ],
+                    advance_from: 100,
+                    advance_to: 90_100,
+                }],
+                1_000,
+            )
+            .await
+            .expect("ledger rows");
+        let claimed = store
+            .claim_deliveries("w", 1_000, 60, 1)
+            .await
+            .expect("claim");
+        let sent = SentRecord {
+            destination_key: "telegram:1",
+            message_ids: &["m1".to_string()],
+            item_ids: &[1],
+            story_count: 1,
+        };
+        assert!(
+            store
+                .mark_sent(&claimed[0], &sent, 1_500)
+                .await
+                .expect("sent")
+        );
+        // A row claimed and in flight, however old its claim.
+        let in_flight = store
+            .claim_deliveries("w2", 95_000, 60, 1)
+            .await
+            .expect("claim");
+        assert_eq!(in_flight.len(), 1, "{backend}");
+        store
+            .cache_summary("k-old", "story", "m", "old", 1_000)
+            .await
+            .expect("cache");
+        store
+            .cache_summary("k-new", "story", "m", "new", 50_000)
+            .await
+            .expect("cache");
+
+        let cutoffs = Cutoffs {
+            deliveries: 10_000,
+            items: 10_000,
+            summaries: 10_000,
+        };
+        let pruned = store.prune(&cutoffs).await.expect("prune");
+        assert_eq!(
+            (
+                pruned.deliveries,
+                pruned.delivered_items,
+                pruned.items,
+                pruned.summaries
+            ),
+            (2, 1, 1, 1),
+            "{backend}: {pruned:?}"
+        );
+        assert_eq!(store.item_count().await.expect("count"), 1, "{backend}");
+        assert_eq!(store.summary_count().await.expect("count"), 1, "{backend}");
+        let left = store.deliveries(None, 10).await.expect("ledger");
+        assert_eq!(left.len(), 1, "{backend}: {left:?}");
+        assert_eq!(left[0].status, DeliveryStatus::Claimed, "{backend}");
+        assert_eq!(
+            store.prune(&cutoffs).await.expect("again").total(),
+            0,
+            "{backend}: nothing left to prune"
+        );
+        store.close().await;
+    }
+}

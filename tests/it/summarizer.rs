@@ -522,6 +522,7 @@ async fn scheduled_briefs_are_prepared_ahead_and_delivered_from_the_cache() {
                         skip_if_empty: true,
                         max_window_secs: 48 * 3600,
                         next_run_at: at(AS_OF).timestamp(),
+                        created_by: None,
                     },
                     at("2026-03-01T12:00:00Z").timestamp(),
                 )
@@ -836,6 +837,7 @@ async fn run_until_delivered(model_base_url: &str) -> (Duration, serde_json::Val
                 skip_if_empty: false,
                 max_window_secs: 48 * 3600,
                 next_run_at: now + due_in,
+                created_by: None,
             },
             now,
         )

@@ -411,6 +411,7 @@ async fn subscribe_admin(h: &Harness, chat: i64, time: &str) {
     let caller = briefbot::commands::Caller {
         destination: Destination::new("telegram", &chat.to_string(), None),
         is_admin: true,
+        member: Some("100".into()),
     };
     let command = briefbot::commands::Command::Subscribe {
         args: vec!["chips".into(), time.into()],
@@ -595,11 +596,7 @@ async fn a_long_brief_arrives_as_several_valid_messages() {
     let messenger = TelegramMessenger::new(h.bot.clone());
     let destination = Destination::new("telegram", "-100777", Some("5"));
     let ids = messenger
-        .send(Outgoing {
-            delivery_id: 1,
-            destination: &destination,
-            brief: &brief,
-        })
+        .send(Outgoing::new(1, &destination, &brief))
         .await
         .expect("sent");
     let messages = h.fake.messages_to(-100777);
@@ -618,5 +615,117 @@ async fn a_long_brief_arrives_as_several_valid_messages() {
             .count();
         assert_eq!(holding, 1, "story {i} is whole in one message");
     }
+    h.fake.assert_valid();
+}
+
+/// News for every topic, long enough that the full brief needs several Telegram messages.
+async fn add_many_stories(store: &Store, published: DateTime<Utc>) {
+    let headlines = [
+        "Nvidia ships B300 GPU for AI data centers",
+        "TSMC starts 2nm chip production at its Arizona fab",
+        "AMD unveils MI400 accelerator with HBM4 memory",
+        "US tightens export controls on advanced AI chips to China",
+        "Intel delays its Falcon Shores AI processor to 2027",
+        "OpenAI releases GPT-6 language model with longer context",
+        "Anthropic launches Claude 5 model for coding agents",
+        "Google DeepMind unveils Gemini 3 multimodal model",
+        "Meta open-sources Llama 5 weights for researchers",
+        "Mistral releases an open-weight reasoning model",
+        "EU AI Act obligations for general-purpose models take effect",
+        "US Senate passes AI safety bill requiring independent audits",
+        "UK AI Security Institute publishes frontier model evaluations",
+        "California regulators propose rules on automated decisions",
+        "China issues new rules for labelling generative AI content",
+        "Anthropic raises $5 billion at a $180 billion valuation",
+        "Nvidia shares hit a record after quarterly earnings beat",
+        "Perplexity valued at $20 billion in new funding round",
+        "SoftBank commits $10 billion investment in OpenAI",
+        "Databricks files confidentially for an IPO",
+    ];
+    for (index, headline) in headlines.iter().enumerate() {
+        let source = store
+            .upsert_source(
+                &format!("https://outlet{index}.example/feed"),
+                Some(&format!("Outlet {index}")),
+                1.0,
+            )
+            .await
+            .expect("source");
+        let item = NewItem {
+            key: format!("story-{index}"),
+            title: headline.to_string(),
+            // One long sentence: extractive summaries keep whole sentences.
+            summary: format!(
+                "{headline}, the company said on Monday in a statement that set out timing, \
+                 pricing and availability in each region, which analysts and customers had been \
+                 asking about for months and which rivals are expected to answer within weeks, \
+                 according to filings and to people familiar with the plans."
+            ),
+            link: format!("https://outlet{index}.example/story/{index}"),
+            language: None,
+            published_at: published.timestamp() - index as i64 * 60,
+        };
+        store
+            .insert_items(source.id, &[item], published.timestamp())
+            .await
+            .expect("items");
+    }
+}
+
+#[tokio::test]
+async fn a_brief_that_fails_part_way_resumes_at_the_first_unsent_part() {
+    let h = harness().await;
+    let chat = 901;
+    add_many_stories(&h.app.store, at("2026-03-02T05:45:00Z")).await;
+    // Every story, with its whole summary: a brief of several messages.
+    let mut config = h.app.config.clone();
+    config.brief.stories_per_section = 20;
+    config.brief.summary_chars = 1_000;
+    let app = Arc::new(App::with_store(config, h.app.store.clone()));
+    let caller = briefbot::commands::Caller {
+        destination: Destination::new("telegram", &chat.to_string(), None),
+        is_admin: true,
+        member: Some("100".into()),
+    };
+    let command = briefbot::commands::Command::Subscribe {
+        args: vec!["all".into(), "07:00".into()],
+    };
+    briefbot::commands::execute(&app, &caller, &command, h.clock.now()).await;
+    // Part 1 goes out, part 2 meets a 500.
+    h.fake.fail_next(chat, Failure::Pass);
+    h.fake.fail_next(chat, Failure::ServerError);
+    let messengers = Messengers::default().with(Arc::new(TelegramMessenger::new(h.bot.clone())));
+    let scheduler = Scheduler::new(app.clone(), messengers, h.clock.clone());
+    h.clock.set(at("2026-03-02T07:00:10Z"));
+    scheduler.tick().await.expect("tick");
+    let first = scheduler.work().await.expect("work");
+    assert_eq!(first.retried, 1, "{first:?}");
+    assert_eq!(h.fake.messages_to(chat).len(), 1, "part 1 went out");
+
+    h.clock.set(at("2026-03-02T07:05:00Z"));
+    let second = scheduler.work().await.expect("work");
+    assert_eq!(second.sent, 1, "{second:?}");
+    let messages = h.fake.messages_to(chat);
+    assert!(
+        messages.len() >= 2,
+        "a brief of several parts: {}",
+        messages.len()
+    );
+    let texts: Vec<&str> = messages.iter().map(text).collect();
+    for (index, part) in texts.iter().enumerate() {
+        assert_eq!(
+            texts.iter().filter(|t| *t == part).count(),
+            1,
+            "part {} reached the chat more than once",
+            index + 1
+        );
+    }
+    let rows = app.store.deliveries(None, 5).await.expect("ledger");
+    let ids = rows[0].message_ids.as_deref().unwrap_or_default();
+    assert_eq!(
+        ids.split(',').count(),
+        messages.len(),
+        "the ledger keeps every part's id: {ids}"
+    );
     h.fake.assert_valid();
 }

@@ -110,11 +110,7 @@ async fn fan_out_to_ten_thousand_chats_within_telegram_limits() {
             let (messenger, brief, retries) = (messenger.clone(), brief.clone(), retries.clone());
             async move {
                 loop {
-                    let outgoing = Outgoing {
-                        delivery_id: id as i64,
-                        destination: &destination,
-                        brief: &brief,
-                    };
+                    let outgoing = Outgoing::new(id as i64, &destination, &brief);
                     match messenger.send(outgoing).await {
                         Ok(ids) => return ids.len(),
                         Err(SendError::RateLimited { retry_after }) => {

@@ -139,6 +139,7 @@ pub fn caller(interaction: &CommandInteraction) -> Caller {
     Caller {
         destination,
         is_admin,
+        member: Some(interaction.user.id.to_string()),
     }
 }
 

@@ -4,17 +4,20 @@
 //!
 //! Every request must carry a valid Ed25519 signature of timestamp + body made with the
 //! application's key (Discord itself sends bad signatures to check we refuse them): anything
-//! else gets 401 before the body is even parsed. PING is answered with PONG.
+//! else gets 401. The headers and the timestamp are checked before the body is read, a
+//! timestamp more than five minutes from now is refused, and an interaction id seen within
+//! that window is refused again, so a captured request cannot be replayed. PING is answered
+//! with PONG.
 
-use std::sync::Arc;
+use std::collections::{HashSet, VecDeque};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{Request, State};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
+use axum::{RequestExt, Router};
 use serenity::interactions_endpoint::Verifier;
 use serenity::model::application::Interaction;
 use tokio::net::TcpListener;
@@ -22,16 +25,50 @@ use tokio::sync::{oneshot, watch};
 
 use super::DiscordError;
 use super::respond::{Initial, Responder};
+use crate::server::{self, Limits};
 
 /// The route Discord is configured to call.
 pub const PATH: &str = "/discord/interactions";
 /// Discord gives up on an answer after 3 s; waiting longer only holds a connection.
 const ANSWER_DEADLINE: Duration = Duration::from_secs(3);
 
+/// How far a signed timestamp may be from now, either way.
+const FRESHNESS: Duration = Duration::from_secs(5 * 60);
+/// Interaction ids remembered at most; past this the oldest are forgotten first. Discord's
+/// own traffic within [`FRESHNESS`] stays far below it.
+const REMEMBERED_IDS: usize = 100_000;
+
 #[derive(Clone)]
 struct Endpoint {
     responder: Responder,
     verifier: Arc<Verifier>,
+    seen: Arc<Mutex<SeenIds>>,
+}
+
+/// Interaction ids answered within the freshness window, oldest first.
+#[derive(Default)]
+struct SeenIds {
+    order: VecDeque<(i64, String)>,
+    ids: HashSet<String>,
+}
+
+impl SeenIds {
+    /// Records `id` as seen at `now`; false when it was seen already within the window.
+    fn first_sighting(&mut self, id: &str, now: i64) -> bool {
+        let window = FRESHNESS.as_secs() as i64;
+        while let Some((at, old)) = self.order.front() {
+            if *at >= now - window && self.order.len() < REMEMBERED_IDS {
+                break;
+            }
+            self.ids.remove(old);
+            self.order.pop_front();
+        }
+        if !self.ids.insert(id.to_string()) {
+            return false;
+        }
+        self.order.push_back((now, id.to_string()));
+        true
+    }
 }
 
 /// Reads the application's public key as Discord shows it (64 hex digits).
@@ -54,6 +91,7 @@ pub fn router(responder: Responder, verifier: Verifier) -> Router {
         .with_state(Endpoint {
             responder,
             verifier: Arc::new(verifier),
+            seen: Arc::default(),
         })
 }
 
@@ -63,36 +101,49 @@ pub async fn serve(
     router: Router,
     mut shutdown: watch::Receiver<bool>,
 ) -> Result<(), DiscordError> {
-    axum::serve(listener, router)
-        .with_graceful_shutdown(async move {
-            while !*shutdown.borrow() {
-                if shutdown.changed().await.is_err() {
-                    break;
-                }
+    let stopped = async move {
+        while !*shutdown.borrow() {
+            if shutdown.changed().await.is_err() {
+                break;
             }
-        })
+        }
+    };
+    server::serve(listener, router, Limits::default(), stopped)
         .await
         .map_err(|e| DiscordError::Serve(e.to_string()))
 }
 
-async fn interaction(
-    State(endpoint): State<Endpoint>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+fn refuse(why: &'static str) -> Response {
+    (StatusCode::UNAUTHORIZED, why).into_response()
+}
+
+async fn interaction(State(endpoint): State<Endpoint>, request: Request) -> Response {
+    // The listener's body limit, applied to the raw body read below.
+    let (parts, body) = request.with_limited_body().into_parts();
+    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
     let (Some(signature), Some(timestamp)) = (
         header("X-Signature-Ed25519"),
         header("X-Signature-Timestamp"),
     ) else {
-        return (StatusCode::UNAUTHORIZED, "missing signature").into_response();
+        return refuse("missing signature");
+    };
+    let now = endpoint.responder.clock.now().timestamp();
+    let fresh = timestamp
+        .parse::<i64>()
+        .is_ok_and(|signed| signed.abs_diff(now) <= FRESHNESS.as_secs());
+    if !fresh {
+        return refuse("stale or unreadable signature timestamp");
+    }
+    // Only now is the body read, within the listener's body limit.
+    let Ok(body) = axum::body::to_bytes(body, usize::MAX).await else {
+        return (StatusCode::PAYLOAD_TOO_LARGE, "body too large or cut short").into_response();
     };
     if endpoint
         .verifier
         .verify(signature, timestamp, &body)
         .is_err()
     {
-        return (StatusCode::UNAUTHORIZED, "invalid request signature").into_response();
+        return refuse("invalid request signature");
     }
     let interaction: Interaction = match serde_json::from_slice(&body) {
         Ok(interaction) => interaction,
@@ -101,6 +152,16 @@ async fn interaction(
             return (StatusCode::BAD_REQUEST, "unreadable interaction").into_response();
         }
     };
+    let id = interaction_id(&body).unwrap_or_else(|| signature.to_string());
+    let first = endpoint
+        .seen
+        .lock()
+        .map(|mut seen| seen.first_sighting(&id, now))
+        .unwrap_or(false);
+    if !first {
+        tracing::warn!(%id, "a signed interaction was replayed");
+        return refuse("interaction already answered");
+    }
     let (answer, answered) = oneshot::channel();
     let responder = endpoint.responder.clone();
     // The handler keeps running after the first answer (edits, follow-ups).
@@ -115,5 +176,36 @@ async fn interaction(
             Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "unencodable answer").into_response(),
         },
         _ => (StatusCode::INTERNAL_SERVER_ERROR, "no answer").into_response(),
+    }
+}
+
+/// The id every interaction carries, whatever its kind (serenity's enum has kinds it cannot
+/// name, and an unnamed kind must not share one id with all the others).
+fn interaction_id(body: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Id {
+        id: String,
+    }
+    serde_json::from_slice::<Id>(body).ok().map(|i| i.id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_id_is_refused_again_within_the_window_and_forgotten_after_it() {
+        let mut seen = SeenIds::default();
+        assert!(seen.first_sighting("1", 1_000));
+        assert!(
+            !seen.first_sighting("1", 1_100),
+            "a replay within five minutes"
+        );
+        assert!(seen.first_sighting("2", 1_100));
+        assert!(
+            seen.first_sighting("1", 1_000 + 301 + 300),
+            "forgotten once stale"
+        );
+        assert_eq!(seen.ids.len(), seen.order.len());
     }
 }

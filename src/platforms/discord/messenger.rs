@@ -101,14 +101,18 @@ impl DiscordMessenger {
 
     async fn send_brief(&self, outgoing: Outgoing<'_>) -> Result<MessageIds, SendError> {
         let channel = target_channel(outgoing.destination)?;
+        let messages = render::brief_messages(outgoing.brief);
         let mut ids = Vec::new();
-        for (index, message) in render::brief_messages(outgoing.brief).iter().enumerate() {
+        // Parts already delivered are not sent again: the nonce only dedupes for minutes.
+        for (index, message) in messages.iter().enumerate().skip(outgoing.delivered_parts) {
             let body = CreateMessage::new()
                 .embeds(message.embeds.iter().map(to_serenity).collect())
                 .allowed_mentions(CreateAllowedMentions::new())
                 .nonce(Nonce::String(nonce(outgoing.delivery_id, index)))
                 .enforce_nonce(true);
-            ids.push(self.create_message(channel, &body).await?);
+            let id = self.create_message(channel, &body).await?;
+            outgoing.progress.part_delivered(&id).await;
+            ids.push(id);
         }
         Ok(ids)
     }

@@ -174,6 +174,7 @@ async fn on_message(bot: TelegramBot, context: Arc<Context>, message: Message) -
     let caller = Caller {
         destination: destination(message.chat.id, thread),
         is_admin,
+        member: Some(sender(&message)),
     };
     let answer = commands::execute(&context.app, &caller, &command, context.clock.now()).await;
     reply(&bot, &message, thread, &answer).await;
@@ -195,6 +196,16 @@ fn topic_thread(message: &Message) -> Option<ThreadId> {
 pub(crate) fn destination(chat: ChatId, thread: Option<ThreadId>) -> Destination {
     let thread = thread.map(|t| t.0.0.to_string());
     Destination::new(PLATFORM, &chat.0.to_string(), thread.as_deref())
+}
+
+/// Who a subscription made by this message counts against: its user, or the chat posting as
+/// itself (channel posts, anonymous admins).
+fn sender(message: &Message) -> String {
+    match (&message.from, &message.sender_chat) {
+        (_, Some(chat)) => format!("chat {}", chat.id),
+        (Some(user), None) => user.id.to_string(),
+        (None, None) => format!("chat {}", message.chat.id),
+    }
 }
 
 async fn message_from_admin(bot: &TelegramBot, message: &Message) -> bool {
@@ -305,6 +316,7 @@ async fn on_callback(
     let caller = Caller {
         destination,
         is_admin,
+        member: Some(query.from.id.to_string()),
     };
     let now = context.clock.now();
     let answer = commands::execute(&context.app, &caller, &command, now).await;

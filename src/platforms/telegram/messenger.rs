@@ -7,9 +7,9 @@
 //! which records it and retries after `retry_after` — crash-safe and visible in
 //! `briefbot deliveries`, unlike an in-memory retry.
 //!
-//! The exception is a 429 on the second or later part of a long brief: handing that to the
-//! ledger would resend the parts already delivered, so those parts wait and retry here (up to
-//! `MAX_INLINE_WAIT` in total).
+//! Each part is reported to the ledger as it goes out, so a retry after any failure resumes
+//! at the first unsent part. A 429 on a later part is still waited out here (up to
+//! `MAX_INLINE_WAIT`): the reader already has the first parts and should get the rest soon.
 
 use std::time::Duration;
 
@@ -52,20 +52,27 @@ impl Messenger for TelegramMessenger {
         Box::pin(async move {
             let (chat, thread) = target(outgoing.destination)?;
             let parts = render::render(outgoing.brief);
-            let ids = send_parts(&self.bot, chat, thread, &parts, None, None)
-                .await
-                .map_err(|(sent, error)| {
-                    if sent > 0 {
-                        tracing::warn!(
-                            destination = %outgoing.destination,
-                            sent,
-                            %error,
-                            "brief failed part-way; a retry repeats the parts already sent"
-                        );
-                    }
-                    send_error(error)
-                })?;
-            Ok(ids.into_iter().map(|id| id.0.to_string()).collect())
+            let first_unsent = outgoing.delivered_parts.min(parts.len());
+            let mut ids = Vec::with_capacity(parts.len() - first_unsent);
+            for (index, part) in parts.iter().enumerate().skip(first_unsent) {
+                let id = send_part(&self.bot, chat, thread, part, index, None, None)
+                    .await
+                    .map_err(|error| {
+                        if index > 0 {
+                            tracing::warn!(
+                                destination = %outgoing.destination,
+                                sent = index,
+                                %error,
+                                "brief failed part-way; the retry resumes at the first unsent part"
+                            );
+                        }
+                        send_error(error)
+                    })?;
+                let id = id.0.to_string();
+                outgoing.progress.part_delivered(&id).await;
+                ids.push(id);
+            }
+            Ok(ids)
         })
     }
 }
@@ -105,40 +112,56 @@ pub(crate) async fn send_parts(
 ) -> Result<Vec<MessageId>, (usize, RequestError)> {
     let mut ids = Vec::with_capacity(parts.len());
     for (index, part) in parts.iter().enumerate() {
-        let mut waited = Duration::ZERO;
-        loop {
-            let mut request = bot
-                .send_message(chat, part)
-                .parse_mode(ParseMode::Html)
-                .link_preview_options(no_preview());
-            if let Some(thread) = thread {
-                request = request.message_thread_id(thread);
-            }
-            if let (0, Some(message)) = (index, reply_to) {
-                request = request.reply_parameters(ReplyParameters {
-                    allow_sending_without_reply: Some(true),
-                    ..ReplyParameters::new(message)
-                });
-            }
-            if let (true, Some(keyboard)) = (index + 1 == parts.len(), &keyboard) {
-                request = request.reply_markup(keyboard.clone());
-            }
-            match request.await {
-                Ok(message) => {
-                    ids.push(message.id);
-                    break;
-                }
-                Err(RequestError::RetryAfter(after))
-                    if index > 0 && waited + after.duration() <= MAX_INLINE_WAIT =>
-                {
-                    waited += after.duration();
-                    tokio::time::sleep(after.duration()).await;
-                }
-                Err(error) => return Err((index, error)),
-            }
-        }
+        let last = index + 1 == parts.len();
+        let keyboard = keyboard.as_ref().filter(|_| last);
+        let id = send_part(bot, chat, thread, part, index, reply_to, keyboard)
+            .await
+            .map_err(|error| (index, error))?;
+        ids.push(id);
     }
     Ok(ids)
+}
+
+/// Sends part `index` of a reply or brief. A 429 on a later part is waited out here (up to
+/// `MAX_INLINE_WAIT`), since the reader is already reading the parts before it.
+async fn send_part(
+    bot: &TelegramBot,
+    chat: ChatId,
+    thread: Option<ThreadId>,
+    part: &str,
+    index: usize,
+    reply_to: Option<MessageId>,
+    keyboard: Option<&InlineKeyboardMarkup>,
+) -> Result<MessageId, RequestError> {
+    let mut waited = Duration::ZERO;
+    loop {
+        let mut request = bot
+            .send_message(chat, part)
+            .parse_mode(ParseMode::Html)
+            .link_preview_options(no_preview());
+        if let Some(thread) = thread {
+            request = request.message_thread_id(thread);
+        }
+        if let (0, Some(message)) = (index, reply_to) {
+            request = request.reply_parameters(ReplyParameters {
+                allow_sending_without_reply: Some(true),
+                ..ReplyParameters::new(message)
+            });
+        }
+        if let Some(keyboard) = keyboard {
+            request = request.reply_markup(keyboard.clone());
+        }
+        match request.await {
+            Ok(message) => return Ok(message.id),
+            Err(RequestError::RetryAfter(after))
+                if index > 0 && waited + after.duration() <= MAX_INLINE_WAIT =>
+            {
+                waited += after.duration();
+                tokio::time::sleep(after.duration()).await;
+            }
+            Err(error) => return Err(error),
+        }
+    }
 }
 
 fn no_preview() -> LinkPreviewOptions {

@@ -6,8 +6,14 @@
 //! stopping must not cut the others off. `briefbot run` without a webhook URL (polling)
 //! deletes it.
 
-use secrecy::ExposeSecret;
 use std::convert::Infallible;
+use std::sync::Arc;
+
+use axum::extract::Request;
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::IntoResponse;
+use secrecy::ExposeSecret;
 
 use teloxide::payloads::SetWebhookSetters;
 use teloxide::prelude::Requester;
@@ -16,6 +22,10 @@ use teloxide::update_listeners::webhooks::{Options, axum_no_setup};
 use tokio::task::JoinHandle;
 
 use super::{TelegramBot, TelegramError, WebhookSettings};
+use crate::server::{self, Limits};
+
+/// Where Telegram puts the secret given to `setWebhook`.
+const SECRET_HEADER: &str = "X-Telegram-Bot-Api-Secret-Token";
 
 /// Registers the webhook with Telegram and starts serving it. The listener stops serving
 /// (gracefully) once the dispatcher stops the returned update listener.
@@ -33,7 +43,7 @@ pub async fn listen(
     }
     let secret = options.get_or_gen_secret_token().to_string();
     bot.set_webhook(settings.url.clone())
-        .secret_token(secret)
+        .secret_token(secret.clone())
         .await?;
 
     let tcp = tokio::net::TcpListener::bind(settings.listen)
@@ -43,13 +53,28 @@ pub async fn listen(
             source,
         })?;
     let (listener, stopped, router) = axum_no_setup(options);
+    // teloxide reads the whole body before it compares the secret (and not in constant
+    // time): check the secret first, so an unauthenticated sender costs us a header.
+    let expected = Arc::new(secret.into_bytes());
+    let router = router.layer(middleware::from_fn(move |request: Request, next: Next| {
+        let expected = expected.clone();
+        async move {
+            let presented = request
+                .headers()
+                .get(SECRET_HEADER)
+                .map(|value| value.as_bytes())
+                .unwrap_or_default();
+            if server::secrets_match(presented, &expected) {
+                next.run(request).await
+            } else {
+                (StatusCode::UNAUTHORIZED, "wrong or missing secret token").into_response()
+            }
+        }
+    }));
     let server = tokio::spawn(async move {
         // Without graceful shutdown tied to the listener's stop, shutdown would hang on
         // keep-alive connections.
-        if let Err(error) = axum::serve(tcp, router)
-            .with_graceful_shutdown(stopped)
-            .await
-        {
+        if let Err(error) = server::serve(tcp, router, Limits::default(), stopped).await {
             tracing::error!(%error, "telegram webhook server failed");
         }
     });

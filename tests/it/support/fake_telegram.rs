@@ -44,6 +44,10 @@ pub struct Call {
 /// An error a `sendMessage` to one chat answers with, once.
 #[derive(Debug, Clone)]
 pub enum Failure {
+    /// Lets this send through (to fail a later part of a brief).
+    Pass,
+    /// A 500, as Telegram answers when it has trouble of its own.
+    ServerError,
     RetryAfter(u64),
     Blocked,
     ChatNotFound,
@@ -398,20 +402,25 @@ fn send_message(inner: &mut Inner, params: &Value) -> (u16, Value) {
         }
     }
     if let Some(failure) = inner.failures.get_mut(&chat).and_then(VecDeque::pop_front) {
-        return match failure {
-            Failure::RetryAfter(secs) => error(
+        let answer = match failure {
+            Failure::Pass => None,
+            Failure::ServerError => Some(error(500, "Internal Server Error", None)),
+            Failure::RetryAfter(secs) => Some(error(
                 429,
                 &format!("Too Many Requests: retry after {secs}"),
                 Some(json!({"retry_after": secs})),
-            ),
-            Failure::Blocked => error(403, "Forbidden: bot was blocked by the user", None),
-            Failure::ChatNotFound => error(400, "Bad Request: chat not found", None),
-            Failure::MigrateTo(to) => error(
+            )),
+            Failure::Blocked => Some(error(403, "Forbidden: bot was blocked by the user", None)),
+            Failure::ChatNotFound => Some(error(400, "Bad Request: chat not found", None)),
+            Failure::MigrateTo(to) => Some(error(
                 400,
                 "Bad Request: group chat was upgraded to a supergroup chat",
                 Some(json!({"migrate_to_chat_id": to})),
-            ),
+            )),
         };
+        if let Some(answer) = answer {
+            return answer;
+        }
     }
     if let Some(limits) = inner.limits
         && let Some(wait) = over_limit(inner, limits, chat)

@@ -90,6 +90,7 @@ pub async fn due_webhook_subscriptions(store: &Store, base: &str, count: usize) 
             skip_if_empty: false,
             max_window_secs: 48 * 3600,
             next_run_at: now - 5,
+            created_by: None,
         };
         store
             .upsert_subscription(&subscription, now)
