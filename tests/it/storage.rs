@@ -235,3 +235,61 @@ async fn pruning_removes_only_what_is_past_retention_and_never_work_in_play() {
         store.close().await;
     }
 }
+
+#[tokio::test]
+async fn brief_queries_read_index_ranges_not_the_whole_history() {
+    for (backend, store, _dir) in crate::support::stores("brief_plan").await {
+        for late in [false, true] {
+            let plan = store
+                .explain_items_for_brief(late)
+                .await
+                .expect("explain");
+            // SQLite: every read of `items` is a range bounded on both sides, on either
+            // index. PostgreSQL: no sequential scan of `items`.
+            let bounded = |line: &str| {
+                (line.contains("USING INDEX items_published_at")
+                    || line.contains("USING INDEX items_first_seen_at"))
+                    && line.contains(">? AND")
+            };
+            let sqlite_reads: Vec<&str> = plan
+                .lines()
+                .filter(|line| line.contains("SEARCH i ") || line.contains("SCAN i"))
+                .collect();
+            let uses_an_index = plan.contains("items_published_at");
+            assert!(uses_an_index, "{backend} late={late}:\n{plan}");
+            let scans_items = plan.contains("Seq Scan on items")
+                || sqlite_reads.iter().any(|line| !bounded(line));
+            assert!(!scans_items, "{backend} late={late} reads every item:\n{plan}");
+        }
+
+        // Both halves still find what they should: one item in the window, one fetched late.
+        let source = store
+            .upsert_source("https://x.example/feed", Some("X"), 1.0)
+            .await
+            .expect("source");
+        store
+            .insert_items(source.id, &[item("in-window", 10_000), item("old", 1_000)], 10_000)
+            .await
+            .expect("items");
+        store
+            .insert_items(source.id, &[item("late", 8_000)], 10_500)
+            .await
+            .expect("late item");
+        let plain = store
+            .items_for_brief(at(9_000), at(11_000), None)
+            .await
+            .expect("window");
+        assert_eq!(plain.len(), 1, "{backend}");
+        let with_late = store
+            .items_for_brief(at(9_000), at(11_000), Some((at(10_200), at(5_000))))
+            .await
+            .expect("window with late arrivals");
+        let links: Vec<&str> = with_late.iter().map(|i| i.link.as_str()).collect();
+        assert_eq!(
+            links,
+            ["https://x.example/late", "https://x.example/in-window"],
+            "{backend}"
+        );
+        store.close().await;
+    }
+}
