@@ -113,6 +113,12 @@ pub trait Messenger: Send + Sync {
     fn platform(&self) -> &'static str;
 
     fn send<'a>(&'a self, outgoing: Outgoing<'a>) -> BoxFuture<'a, Result<MessageIds, SendError>>;
+
+    /// How many deliveries this messenger needs in flight to use its platform's whole rate
+    /// budget (each one waits its chat's turn between parts); 0 for no opinion.
+    fn deliveries_in_flight(&self) -> usize {
+        0
+    }
 }
 
 /// The messengers a running bot has, by platform.
@@ -129,6 +135,15 @@ impl Messengers {
 
     pub fn get(&self, platform: &str) -> Option<&Arc<dyn Messenger>> {
         self.by_platform.get(platform)
+    }
+
+    /// The most deliveries any messenger here wants in flight.
+    pub fn deliveries_in_flight(&self) -> usize {
+        self.by_platform
+            .values()
+            .map(|messenger| messenger.deliveries_in_flight())
+            .max()
+            .unwrap_or(0)
     }
 
     pub fn platforms(&self) -> Vec<&'static str> {

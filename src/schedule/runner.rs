@@ -191,7 +191,12 @@ impl Scheduler {
     pub async fn work(&self) -> Result<WorkReport, StorageError> {
         let settings = &self.app.config.schedule;
         let now = self.clock.now();
-        let concurrency = settings.concurrency.max(1);
+        // Enough deliveries at once to fill the busiest platform's budget: each waits out
+        // its chat's pacing between parts, so a fixed handful would leave the budget idle.
+        let concurrency = settings
+            .concurrency
+            .max(self.messengers.deliveries_in_flight())
+            .max(1);
         let claimed = self
             .app
             .store

@@ -78,7 +78,9 @@ impl Store {
                  VALUES {} ON CONFLICT (source_id, item_key) DO NOTHING",
                 rows.join(", ")
             );
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(source_id).bind(now);
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(source_id)
+                .bind(now);
             for item in batch {
                 query = query
                     .bind(&item.key)
@@ -151,7 +153,8 @@ impl Store {
         let mut transaction = self.pool.begin().await?;
         let lines: Vec<String> = match self.backend {
             Backend::Sqlite => {
-                let mut query = sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}")));
+                let mut query =
+                    sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}")));
                 for _ in 0..parameters {
                     query = query.bind(0_i64);
                 }

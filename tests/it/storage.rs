@@ -240,10 +240,7 @@ async fn pruning_removes_only_what_is_past_retention_and_never_work_in_play() {
 async fn brief_queries_read_index_ranges_not_the_whole_history() {
     for (backend, store, _dir) in crate::support::stores("brief_plan").await {
         for late in [false, true] {
-            let plan = store
-                .explain_items_for_brief(late)
-                .await
-                .expect("explain");
+            let plan = store.explain_items_for_brief(late).await.expect("explain");
             // SQLite: every read of `items` is a range bounded on both sides, on either
             // index. PostgreSQL: no sequential scan of `items`.
             let bounded = |line: &str| {
@@ -259,7 +256,10 @@ async fn brief_queries_read_index_ranges_not_the_whole_history() {
             assert!(uses_an_index, "{backend} late={late}:\n{plan}");
             let scans_items = plan.contains("Seq Scan on items")
                 || sqlite_reads.iter().any(|line| !bounded(line));
-            assert!(!scans_items, "{backend} late={late} reads every item:\n{plan}");
+            assert!(
+                !scans_items,
+                "{backend} late={late} reads every item:\n{plan}"
+            );
         }
 
         // Both halves still find what they should: one item in the window, one fetched late.
@@ -268,7 +268,11 @@ async fn brief_queries_read_index_ranges_not_the_whole_history() {
             .await
             .expect("source");
         store
-            .insert_items(source.id, &[item("in-window", 10_000), item("old", 1_000)], 10_000)
+            .insert_items(
+                source.id,
+                &[item("in-window", 10_000), item("old", 1_000)],
+                10_000,
+            )
             .await
             .expect("items");
         store

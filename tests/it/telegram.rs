@@ -137,8 +137,10 @@ impl Harness {
     }
 
     fn scheduler(&self) -> Scheduler {
-        let messengers =
-            Messengers::default().with(Arc::new(TelegramMessenger::new(self.bot.clone())));
+        let messengers = Messengers::default().with(Arc::new(TelegramMessenger::new(
+            self.bot.clone(),
+            test_limits(),
+        )));
         Scheduler::new(self.app.clone(), messengers, self.clock.clone())
     }
 
@@ -593,7 +595,7 @@ async fn a_long_brief_arrives_as_several_valid_messages() {
             stories,
         });
     }
-    let messenger = TelegramMessenger::new(h.bot.clone());
+    let messenger = TelegramMessenger::new(h.bot.clone(), test_limits());
     let destination = Destination::new("telegram", "-100777", Some("5"));
     let ids = messenger
         .send(Outgoing::new(1, &destination, &brief))
@@ -694,7 +696,10 @@ async fn a_brief_that_fails_part_way_resumes_at_the_first_unsent_part() {
     // Part 1 goes out, part 2 meets a 500.
     h.fake.fail_next(chat, Failure::Pass);
     h.fake.fail_next(chat, Failure::ServerError);
-    let messengers = Messengers::default().with(Arc::new(TelegramMessenger::new(h.bot.clone())));
+    let messengers = Messengers::default().with(Arc::new(TelegramMessenger::new(
+        h.bot.clone(),
+        test_limits(),
+    )));
     let scheduler = Scheduler::new(app.clone(), messengers, h.clock.clone());
     h.clock.set(at("2026-03-02T07:00:10Z"));
     scheduler.tick().await.expect("tick");

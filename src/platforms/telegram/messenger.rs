@@ -1,8 +1,8 @@
 //! The Telegram `Messenger`: a brief rendered to Telegram HTML and sent as one or more
 //! messages, with Bot API errors turned into the ledger's `SendError`s.
 //!
-//! Pacing: every send goes through teloxide's `Throttle` (see `mod.rs`), which queues requests
-//! to stay within Telegram's limits (30 messages/s overall, 1/s and 20/min per chat). It is
+//! Pacing: every part waits its turn in `pacing::Pacer` (Telegram's limits with a margin), and
+//! the client is teloxide's `Throttle` besides (see `mod.rs`). It is
 //! built with `no_retry`, so a 429 that still happens comes back here and goes to the ledger,
 //! which records it and retries after `retry_after` — crash-safe and visible in
 //! `briefbot deliveries`, unlike an in-memory retry.
@@ -11,6 +11,7 @@
 //! at the first unsent part. A 429 on a later part is still waited out here (up to
 //! `MAX_INLINE_WAIT`): the reader already has the first parts and should get the rest soon.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
@@ -24,9 +25,11 @@ use teloxide::types::{
 };
 
 use super::TelegramBot;
+use super::pacing::Pacer;
 use super::render;
 use crate::delivery::{MessageIds, Messenger, Outgoing, SendError};
 use crate::model::Destination;
+use teloxide::adaptors::throttle::Limits;
 
 /// Longest total wait for rate limits in the middle of a multi-message brief.
 const MAX_INLINE_WAIT: Duration = Duration::from_secs(120);
@@ -35,17 +38,27 @@ const MAX_INLINE_WAIT: Duration = Duration::from_secs(120);
 #[derive(Clone)]
 pub struct TelegramMessenger {
     bot: TelegramBot,
+    pacer: Arc<Pacer>,
 }
 
 impl TelegramMessenger {
-    pub fn new(bot: TelegramBot) -> Self {
-        Self { bot }
+    /// Paces scheduled sends within `limits` (Telegram's own, `telegram_limits()`, in
+    /// production; scaled ones in tests and benchmarks).
+    pub fn new(bot: TelegramBot, limits: Limits) -> Self {
+        Self {
+            bot,
+            pacer: Arc::new(Pacer::new(limits)),
+        }
     }
 }
 
 impl Messenger for TelegramMessenger {
     fn platform(&self) -> &'static str {
         super::PLATFORM
+    }
+
+    fn deliveries_in_flight(&self) -> usize {
+        self.pacer.deliveries_in_flight()
     }
 
     fn send<'a>(&'a self, outgoing: Outgoing<'a>) -> BoxFuture<'a, Result<MessageIds, SendError>> {
@@ -55,6 +68,7 @@ impl Messenger for TelegramMessenger {
             let first_unsent = outgoing.delivered_parts.min(parts.len());
             let mut ids = Vec::with_capacity(parts.len() - first_unsent);
             for (index, part) in parts.iter().enumerate().skip(first_unsent) {
+                self.pacer.wait(chat).await;
                 let id = send_part(&self.bot, chat, thread, part, index, None, None)
                     .await
                     .map_err(|error| {

@@ -11,6 +11,7 @@
 
 pub mod bot;
 pub mod messenger;
+pub mod pacing;
 pub mod render;
 pub mod webhook;
 
@@ -152,7 +153,10 @@ pub fn start(
         return Ok((messengers, None));
     };
     let bot = settings.bot();
-    let messengers = messengers.with(Arc::new(TelegramMessenger::new(bot.clone())));
+    let messengers = messengers.with(Arc::new(TelegramMessenger::new(
+        bot.clone(),
+        settings.limits,
+    )));
     let task = tokio::spawn(async move {
         if let Err(error) = bot::run(app, clock, bot, settings.webhook, shutdown).await {
             tracing::error!(%error, "telegram bot stopped");
