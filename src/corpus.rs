@@ -26,10 +26,10 @@ use crate::model::Item;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CorpusError {
-    #[error("{path}: {source}")]
+    #[error("{path}: {cause}")]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error("{path}: {message}")]
     Invalid { path: PathBuf, message: String },
@@ -78,7 +78,7 @@ impl Corpus {
         let labels_path = dir.join("labels.json");
         let text = std::fs::read_to_string(&labels_path).map_err(|source| CorpusError::Read {
             path: labels_path.clone(),
-            source,
+            cause: source,
         })?;
         let invalid = |message: String| CorpusError::Invalid {
             path: labels_path.clone(),
@@ -101,7 +101,7 @@ impl Corpus {
         let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
             .map_err(|source| CorpusError::Read {
                 path: dir.to_path_buf(),
-                source,
+                cause: source,
             })?
             .filter_map(|entry| entry.ok().map(|e| e.path()))
             .filter(|path| {
@@ -118,7 +118,7 @@ impl Corpus {
         for file in &files {
             let bytes = std::fs::read(file).map_err(|source| CorpusError::Read {
                 path: file.clone(),
-                source,
+                cause: source,
             })?;
             let name = file
                 .file_name()

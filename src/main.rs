@@ -17,10 +17,17 @@ fn main() -> ExitCode {
             "briefbot=warn"
         })
     });
-    tracing_subscriber::fmt()
+    // One JSON object per line for log collectors (Loki, CloudWatch, journald's JSON export)
+    // when asked; readable lines otherwise.
+    let json = std::env::var("BRIEFBOT_LOG_FORMAT").is_ok_and(|format| format == "json");
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    if json {
+        logs.json().init();
+    } else {
+        logs.init();
+    }
 
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,

@@ -4,10 +4,10 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use briefbot::config::{Config, SummarizerKind};
+use briefbot::config::{Config, ConfigSource, SummarizerKind};
 use briefbot::summarizer::{API_KEY_ENV, ChatClient, Summarizer};
 
-pub async fn run(config: &Config, path: &Path) -> anyhow::Result<ExitCode> {
+pub async fn run(config: &Config, source: &ConfigSource) -> anyhow::Result<ExitCode> {
     let mut problems = Vec::new();
     for source in &config.sources {
         let location = source.url.as_str();
@@ -24,8 +24,7 @@ pub async fn run(config: &Config, path: &Path) -> anyhow::Result<ExitCode> {
         }
     }
     println!(
-        "{}: {} topics, {} sources, database {}",
-        path.display(),
+        "{source}: {} topics, {} sources, database {}",
         config.topics.len(),
         config.sources.len(),
         briefbot::storage::redact(&config.database.url)

@@ -17,7 +17,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use briefbot::app::App;
-use briefbot::config::{Config, DATABASE_URL_ENV, DEFAULT_CONFIG_PATH};
+use briefbot::config::{self, Config, ConfigSource, DATABASE_URL_ENV};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -26,9 +26,11 @@ use briefbot::config::{Config, DATABASE_URL_ENV, DEFAULT_CONFIG_PATH};
     about = "News feeds in, short cited topic briefs out."
 )]
 pub struct Cli {
-    /// Configuration file.
-    #[arg(long, global = true, default_value = DEFAULT_CONFIG_PATH, env = "BRIEFBOT_CONFIG")]
-    pub config: PathBuf,
+    /// Configuration file. Without one: ./config/briefbot.toml, then
+    /// $XDG_CONFIG_HOME/briefbot/briefbot.toml, then /etc/briefbot/briefbot.toml, then the
+    /// built-in defaults.
+    #[arg(long, global = true, env = "BRIEFBOT_CONFIG")]
+    pub config: Option<PathBuf>,
     /// Database URL (sqlite://FILE or postgres://…); overrides the config and BRIEFBOT_DATABASE_URL.
     #[arg(long, global = true, value_name = "URL")]
     pub database: Option<String>,
@@ -86,12 +88,12 @@ pub fn exit_code_for(error: &anyhow::Error) -> u8 {
 }
 
 pub async fn run(args: Cli) -> anyhow::Result<ExitCode> {
-    let mut config = load_config(&args)?;
+    let (mut config, source) = load_config(&args)?;
     match args.command {
         Command::Topics => topics::run(&config),
         Command::TrainClassifier(train_args) => train::train(&config, &train_args),
         Command::Evaluate(evaluate_args) => train::evaluate(&config, &evaluate_args),
-        Command::Check => check::run(&config, &args.config).await,
+        Command::Check => check::run(&config, &source).await,
         Command::Ingest(ingest_args) => ingest::run(&open(config).await?, &ingest_args).await,
         Command::Brief(brief_args) => {
             // Resolve the topic before touching the database so a typo answers instantly.
@@ -132,13 +134,14 @@ pub async fn run(args: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn load_config(args: &Cli) -> anyhow::Result<Config> {
-    let mut config = Config::load(&args.config)?;
+fn load_config(args: &Cli) -> anyhow::Result<(Config, ConfigSource)> {
+    let source = config::locate(args.config.as_deref());
+    let mut config = Config::load_from(&source)?;
     if let Some(url) = &args.database {
         config.database.url = url.clone();
     }
-    tracing::debug!(config = %args.config.display(), env = DATABASE_URL_ENV, "configuration loaded");
-    Ok(config)
+    tracing::debug!(config = %source, env = DATABASE_URL_ENV, "configuration loaded");
+    Ok((config, source))
 }
 
 async fn open(config: Config) -> anyhow::Result<App> {

@@ -66,12 +66,12 @@ pub async fn run(app: App, args: &RunArgs) -> anyhow::Result<ExitCode> {
     // Discord is on when DISCORD_BOT_TOKEN and DISCORD_APPLICATION_ID are set: it registers
     // the slash commands and answers them over the gateway, or over HTTP when
     // DISCORD_PUBLIC_KEY is set, and stops with the rest on `stopped`.
-    let messengers = match discord::Settings::from_env(&app.config.discord)? {
+    let (messengers, discord) = match discord::Settings::from_env(&app.config.discord)? {
         Some(settings) => {
             let started = discord::start(app.clone(), &settings, stopped.clone()).await?;
-            messengers.with(started.messenger)
+            (messengers.with(started.messenger), Some(started.task))
         }
-        None => messengers,
+        None => (messengers, None),
     };
     // Telegram is on when TELEGRAM_BOT_TOKEN is set: long polling, or the webhook when
     // [telegram] webhook_url / TELEGRAM_WEBHOOK_URL is set, answering commands until `stopped`.
@@ -141,14 +141,14 @@ pub async fn run(app: App, args: &RunArgs) -> anyhow::Result<ExitCode> {
             SHUTDOWN_GRACE.as_secs()
         );
     }
-    // Let the Telegram bot finish the updates it is handling (a long poll ends within its
-    // timeout).
-    if let Some(telegram) = telegram
-        && tokio::time::timeout(SHUTDOWN_GRACE, telegram)
-            .await
-            .is_err()
-    {
-        eprintln!("The Telegram bot did not stop in time.");
+    // Let the chat adapters finish the commands they are handling (a Telegram long poll ends
+    // within its timeout; Discord's endpoint or gateway closes its connections).
+    for (name, task) in [("Telegram", telegram), ("Discord", discord)] {
+        if let Some(task) = task
+            && tokio::time::timeout(SHUTDOWN_GRACE, task).await.is_err()
+        {
+            eprintln!("The {name} adapter did not stop in time.");
+        }
     }
     if let Some(ingest) = ingest {
         ingest.abort();

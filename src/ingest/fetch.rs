@@ -35,10 +35,10 @@ pub enum FetchError {
     #[error("network error: {0}")]
     Network(String),
     /// A local feed file could not be read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {cause}")]
     File {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// Neither http(s), file:// nor a path.
     #[error("unsupported location {0:?}: use an http(s) URL, a file:// URL or a path")]
@@ -111,7 +111,7 @@ impl Fetcher {
     async fn read_file(&self, path: PathBuf) -> Result<FetchOutcome, FetchError> {
         let file_error = |source| FetchError::File {
             path: path.clone(),
-            source,
+            cause: source,
         };
         let length = tokio::fs::metadata(&path).await.map_err(file_error)?.len();
         if length > self.max_body_bytes {

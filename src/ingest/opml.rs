@@ -6,11 +6,8 @@ use super::SourceSpec;
 
 #[derive(Debug, thiserror::Error)]
 pub enum OpmlError {
-    #[error("cannot read OPML file {path}: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
+    #[error("cannot read OPML file {path}: {cause}")]
+    Read { path: String, cause: std::io::Error },
     #[error("invalid OPML in {path}: {message}")]
     Parse { path: String, message: String },
     #[error("cannot write OPML: {0}")]
@@ -22,7 +19,7 @@ pub fn read_sources(path: &Path) -> Result<Vec<SourceSpec>, OpmlError> {
     let shown = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|source| OpmlError::Read {
         path: shown.clone(),
-        source,
+        cause: source,
     })?;
     let document = opml::OPML::from_str(&text).map_err(|e| OpmlError::Parse {
         path: shown,

@@ -8,6 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::clock::Clock;
 use super::policy::{self, Policy};
+use super::shared_briefs::SharedBriefs;
 use crate::app::App;
 use futures::future::BoxFuture;
 
@@ -64,6 +65,7 @@ pub async fn deliver(
     app: &App,
     messengers: &Messengers,
     clock: &dyn Clock,
+    shared: &SharedBriefs,
     delivery: &ClaimedDelivery,
 ) -> Result<Outcome, StorageError> {
     let store = &app.store;
@@ -81,7 +83,7 @@ pub async fn deliver(
         return apply(app, delivery, &policy::platform_missing(platform, now), now).await;
     };
     let scheduled = DateTime::from_timestamp(delivery.scheduled_at, 0).unwrap_or(now);
-    let brief = build(app, &subscription, scheduled).await?;
+    let brief = build(app, shared, &subscription, scheduled).await?;
     if brief.is_empty() && subscription.skip_if_empty {
         return apply(app, delivery, &policy::nothing_new(), now).await;
     }
@@ -196,12 +198,16 @@ impl PartProgress for LedgerProgress<'_> {
 /// model.
 async fn build(
     app: &App,
+    shared: &SharedBriefs,
     subscription: &Subscription,
     scheduled: DateTime<Utc>,
 ) -> Result<Brief, StorageError> {
     let request = scheduled_request(app, subscription, scheduled);
     let max_window = Duration::seconds(subscription.max_window_secs.max(60));
-    let mut brief = app.brief(&request, Wait::CacheOnly).await?;
+    let brief = shared
+        .get_or_build(&request, || app.brief(&request, Wait::CacheOnly))
+        .await?;
+    let mut brief = Brief::clone(&brief);
     let delivered = app
         .store
         .delivered_item_ids(

@@ -10,4 +10,5 @@ pub mod deliver;
 pub mod policy;
 pub mod prepare;
 pub mod runner;
+pub mod shared_briefs;
 pub mod spec;

@@ -16,6 +16,7 @@ use tokio::sync::watch;
 use super::clock::Clock;
 use super::deliver::{Outcome, deliver};
 use super::policy::format_duration;
+use super::shared_briefs::SharedBriefs;
 use super::spec::{Schedule, parse_zone};
 use crate::app::App;
 use crate::delivery::Messengers;
@@ -56,6 +57,8 @@ pub struct Scheduler {
     messengers: Messengers,
     clock: Arc<dyn Clock>,
     worker: String,
+    /// Briefs built during a fan-out, shared by the destinations that get the same one.
+    shared_briefs: SharedBriefs,
 }
 
 impl Scheduler {
@@ -66,6 +69,7 @@ impl Scheduler {
             messengers,
             clock,
             worker,
+            shared_briefs: SharedBriefs::default(),
         }
     }
 
@@ -209,7 +213,13 @@ impl Scheduler {
             .await?;
         let outcomes: Vec<Result<Outcome, StorageError>> = futures::stream::iter(claimed)
             .map(|delivery| async move {
-                let attempt = deliver(&self.app, &self.messengers, self.clock.as_ref(), &delivery);
+                let attempt = deliver(
+                    &self.app,
+                    &self.messengers,
+                    self.clock.as_ref(),
+                    &self.shared_briefs,
+                    &delivery,
+                );
                 // A bug that panics on one brief fails that row, with the reason; the worker
                 // and every other delivery go on.
                 match AssertUnwindSafe(attempt).catch_unwind().await {

@@ -36,8 +36,8 @@ pub enum StorageError {
     #[error("unsupported database URL {url:?}: use sqlite://FILE or postgres://USER@HOST/DB")]
     UnsupportedUrl { url: String },
     /// Could not open or create the database.
-    #[error("cannot open database {url}: {source}")]
-    Connect { url: String, source: sqlx::Error },
+    #[error("cannot open database {url}: {cause}")]
+    Connect { url: String, cause: sqlx::Error },
     /// A migration failed; the database is left at the last good version.
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
@@ -74,7 +74,7 @@ impl Store {
         let (backend, url_to_open) = backend_of(url)?;
         let connect_error = |source| StorageError::Connect {
             url: redact(url),
-            source,
+            cause: source,
         };
         let options = AnyConnectOptions::from_str(&url_to_open).map_err(connect_error)?;
         let pool_options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30));

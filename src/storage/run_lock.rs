@@ -14,10 +14,10 @@ pub enum RunLockError {
         "another briefbot run is using {database} ({holder}); stop it first, or use PostgreSQL to run several"
     )]
     Held { database: String, holder: String },
-    #[error("cannot lock {path}: {source}")]
+    #[error("cannot lock {path}: {cause}")]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
 }
 
@@ -43,7 +43,7 @@ pub fn lock(url: &str, holder: &str) -> Result<Option<RunLock>, RunLockError> {
     let path = PathBuf::from(format!("{}.run-lock", database.display()));
     let io = |source| RunLockError::Io {
         path: path.clone(),
-        source,
+        cause: source,
     };
     let mut file = OpenOptions::new()
         .read(true)

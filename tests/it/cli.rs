@@ -379,3 +379,53 @@ fn a_second_run_on_one_sqlite_file_refuses_to_start_and_names_the_first() {
         "{stderr}"
     );
 }
+
+#[test]
+fn outside_the_checkout_the_config_is_found_or_built_in_and_errors_say_each_cause_once() {
+    let home = tempfile::tempdir().expect("home");
+    let elsewhere = tempfile::tempdir().expect("working directory");
+    let briefbot = |args: &[&str]| {
+        let mut command = Command::cargo_bin("briefbot").expect("binary");
+        command
+            .current_dir(elsewhere.path())
+            .env_remove("BRIEFBOT_CONFIG")
+            .env_remove("BRIEFBOT_DATABASE_URL")
+            .env_remove("XDG_CONFIG_HOME")
+            .env("HOME", home.path())
+            .arg("--database")
+            .arg(format!(
+                "sqlite://{}",
+                elsewhere.path().join("b.db").display()
+            ))
+            .args(args);
+        command.output().expect("run")
+    };
+    let check = briefbot(&["check"]);
+    let said = String::from_utf8_lossy(&check.stdout).into_owned();
+    assert!(said.contains("built-in defaults"), "{said}{check:?}");
+    let topics = briefbot(&["topics"]);
+    assert!(topics.status.success(), "{topics:?}");
+    assert!(String::from_utf8_lossy(&topics.stdout).contains("chips"));
+
+    // A user config in ~/.config/briefbot is found next.
+    let user = home.path().join(".config/briefbot");
+    std::fs::create_dir_all(&user).expect("mkdir");
+    std::fs::write(
+        user.join("briefbot.toml"),
+        "[brief]\ntitle = \"Team Brief\"\n",
+    )
+    .expect("write");
+    let check = briefbot(&["check"]);
+    let said = String::from_utf8_lossy(&check.stdout).into_owned();
+    assert!(said.contains(".config/briefbot/briefbot.toml"), "{said}");
+
+    // A named file that is missing is an error, its cause said once.
+    let missing = briefbot(&["--config", "nope.toml", "topics"]);
+    let stderr = String::from_utf8_lossy(&missing.stderr);
+    assert!(!missing.status.success());
+    assert_eq!(
+        stderr.matches("No such file or directory").count(),
+        1,
+        "{stderr}"
+    );
+}

@@ -48,10 +48,10 @@ pub enum TelegramError {
     #[error("telegram request failed: {0}")]
     Request(#[from] teloxide::RequestError),
     /// The webhook listener could not bind its address.
-    #[error("telegram webhook listener on {address}: {source}")]
+    #[error("telegram webhook listener on {address}: {cause}")]
     Listen {
         address: SocketAddr,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
 }
 

@@ -50,7 +50,7 @@ pub async fn listen(
         .await
         .map_err(|source| TelegramError::Listen {
             address: settings.listen,
-            source,
+            cause: source,
         })?;
     let (listener, stopped, router) = axum_no_setup(options);
     // teloxide reads the whole body before it compares the secret (and not in constant

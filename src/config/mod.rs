@@ -8,25 +8,28 @@ use std::time::Duration;
 
 use serde::{Deserialize, Deserializer};
 
+mod locate;
+pub use locate::{ConfigSource, locate};
+
 pub const DEFAULT_CONFIG_PATH: &str = "config/briefbot.toml";
 pub const DATABASE_URL_ENV: &str = "BRIEFBOT_DATABASE_URL";
 
 /// The shipped config doubles as the built-in defaults for topics and AI-context terms, so a
 /// config that only lists sources (like `config/demo.toml`) gets the same topics.
-const SHIPPED_CONFIG: &str = include_str!("../config/briefbot.toml");
+const SHIPPED_CONFIG: &str = include_str!("../../config/briefbot.toml");
 /// The shipped entity gazetteer, used unless `[classify] entities_file` names another.
-const SHIPPED_ENTITIES: &str = include_str!("../config/entities.toml");
+const SHIPPED_ENTITIES: &str = include_str!("../../config/entities.toml");
 /// The shipped topic model (see `engine::learned`), used unless `[classify] model_file` names
 /// another; rebuilt by `briefbot train-classifier`.
-pub const SHIPPED_MODEL: &str = include_str!("../config/classifier-model.json");
+pub const SHIPPED_MODEL: &str = include_str!("../../config/classifier-model.json");
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The file could not be read at all.
-    #[error("cannot read config file {path}: {source}")]
+    #[error("cannot read config file {path}: {cause}")]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// TOML syntax, a wrong type or an unknown key; toml's message names the line and key.
     #[error("invalid config file {path}: {message}")]
@@ -595,7 +598,7 @@ impl Config {
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
             path: path.to_path_buf(),
-            source,
+            cause: source,
         })?;
         let mut config = Self::parse(&text, path)?;
         let base = path.parent().unwrap_or(Path::new("."));
@@ -603,7 +606,10 @@ impl Config {
             let file = base.join(file);
             std::fs::read_to_string(&file)
                 .map(|text| (text, file.clone()))
-                .map_err(|source| ConfigError::Read { path: file, source })
+                .map_err(|source| ConfigError::Read {
+                    path: file,
+                    cause: source,
+                })
         };
         if let Some(file) = &config.classify.entities_file {
             let (text, file) = read(file)?;
