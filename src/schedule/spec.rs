@@ -187,7 +187,8 @@ pub fn parse_time(word: &str) -> Result<NaiveTime, ScheduleError> {
             h.parse::<u32>().map_err(|_| invalid())?,
             m.parse::<u32>().map_err(|_| invalid())?,
         ),
-        None if body.len() == 4 && meridiem.is_none() => (
+        // Four ASCII digits only: slicing other text at byte 2 could split a character.
+        None if body.len() == 4 && body.is_ascii() && meridiem.is_none() => (
             body[..2].parse::<u32>().map_err(|_| invalid())?,
             body[2..].parse::<u32>().map_err(|_| invalid())?,
         ),
@@ -475,6 +476,8 @@ mod tests {
         assert!(message("noonish").contains("noonish"));
         assert!(message("0 8 * * 9").contains("out of range"));
         assert!(message("1 2 3").contains("has 3 fields"));
+        // Four bytes that are not four digits (found by the fuzz suite: it used to panic).
+        assert!(message("0¡a").contains("as a time"));
         assert!(
             parse_zone("Mars/Olympus")
                 .unwrap_err()

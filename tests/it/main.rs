@@ -16,6 +16,7 @@ mod discord_render;
 mod editorial_eval;
 mod engine_eval;
 mod feed_corpus;
+mod fuzz;
 mod ingest_http;
 mod render_golden;
 mod replicas;

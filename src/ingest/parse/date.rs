@@ -209,7 +209,11 @@ fn rfc822(text: &str) -> Option<DateTime<Utc>> {
         let lower = token.to_ascii_lowercase();
         if token.contains(':') && clock.is_none() {
             // "08:15:00+0800": a clock with its zone glued on.
-            let split = token[1..].find(['+', '-']).map_or(token.len(), |i| i + 1);
+            // (A sign in first place is not the zone's; skip that character, whatever it is.)
+            let first = token.chars().next().map_or(0, char::len_utf8);
+            let split = token[first..]
+                .find(['+', '-'])
+                .map_or(token.len(), |i| i + first);
             clock = Some(&token[..split]);
             if split < token.len() {
                 zone = Some(&token[split..]);
@@ -374,6 +378,10 @@ mod tests {
             "Mon, 45 Foo 2026",
             "12:00",
             "99999",
+            // A clock token starting with a multi-byte character (found by the fuzz suite:
+            // it used to panic).
+            "¡:",
+            "\u{202E}<t:0>",
         ] {
             assert_eq!(at(text), "none", "{text}");
         }

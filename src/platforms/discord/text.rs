@@ -48,9 +48,10 @@ pub fn masked_link(label: &str, url: &str) -> String {
     if !is_web_url(url) || url.trim().chars().count() > MAX_LINK_URL {
         return label;
     }
-    // `(`, `)`, `<`, `>` and spaces would end or confuse the destination; encode them.
+    // `(`, `)`, `<`, `>` and spaces would end or confuse the destination, and a backslash
+    // would escape the closing `)`; encode them.
     let url = encode_url(url, |c| {
-        matches!(c, '(' | ')' | '<' | '>' | '[' | ']' | '|' | '`')
+        matches!(c, '(' | ')' | '<' | '>' | '[' | ']' | '|' | '`' | '\\')
     });
     format!("[{label}]({url})")
 }
@@ -117,6 +118,11 @@ mod tests {
         assert_eq!(
             masked_link("A [B]", "https://x.example/a b(c)"),
             r"[A \[B\]](https://x.example/a%20b%28c%29)"
+        );
+        // A backslash would escape the `)` that closes the link.
+        assert_eq!(
+            masked_link("A", r"https://x.example/\"),
+            "[A](https://x.example/%5C)"
         );
         assert_eq!(masked_link("Evil", "javascript:alert(1)"), "Evil");
         assert_eq!(masked_link("Data", "data:text/html,x"), "Data");

@@ -108,8 +108,9 @@ impl Span {
         }
     }
 
+    /// Length as Telegram counts it once written out, word joiners of `no_mentions` included.
     fn len(&self) -> usize {
-        utf16_len(&self.text)
+        self.text.chars().map(shown_units).sum()
     }
 
     fn html(&self) -> String {
@@ -135,8 +136,9 @@ struct Block {
     section: Option<String>,
 }
 
-fn utf16_len(text: &str) -> usize {
-    text.encode_utf16().count()
+/// UTF-16 units `c` takes in a sent message: an `@` is followed by a word joiner there.
+fn shown_units(c: char) -> usize {
+    c.len_utf16() + usize::from(c == '@')
 }
 
 fn line_len(line: &Line) -> usize {
@@ -262,6 +264,11 @@ fn pack(blocks: Vec<Block>, limit: usize) -> Vec<String> {
     let mut current_len = 0;
     for block in blocks {
         for piece in split_lines(block.lines, limit) {
+            if piece.iter().all(|line| line_len(line) == 0) {
+                // Only empty lines (an untitled section's heading cut off from its story):
+                // alone they would make a message Telegram refuses as empty.
+                continue;
+            }
             let len = block_len(&piece);
             let html = piece.iter().map(line_html).collect::<Vec<_>>().join("\n");
             if !current.is_empty() && current_len + 2 + len > limit {
@@ -331,11 +338,20 @@ fn split_line(line: Line, limit: usize) -> Vec<Line> {
                 piece.push(span);
                 break;
             }
-            let cut = cut_at(&span.text, room);
-            if cut == 0 {
+            let mut cut = cut_at(&span.text, room);
+            if cut == 0 && !piece.is_empty() {
                 pieces.push(std::mem::take(&mut piece));
                 room = limit;
                 continue;
+            }
+            if cut == 0 {
+                // Not one character fits in a whole message (a limit below 2): it goes alone
+                // rather than the loop never ending.
+                cut = span
+                    .text
+                    .chars()
+                    .next()
+                    .map_or(span.text.len(), char::len_utf8);
             }
             let rest = span.text.split_off(cut);
             piece.push(span.clone());
@@ -358,7 +374,7 @@ fn cut_at(text: &str, room: usize) -> usize {
     let mut last_fit = 0;
     let mut last_space = None;
     for (index, c) in text.char_indices() {
-        units += c.len_utf16();
+        units += shown_units(c);
         if units > room {
             break;
         }
@@ -422,6 +438,10 @@ mod tests {
             source_count: 1,
             editorial: None,
         }
+    }
+
+    fn utf16_len(text: &str) -> usize {
+        text.encode_utf16().count()
     }
 
     /// The visible text Telegram would count: tags removed, entities decoded.
@@ -554,6 +574,26 @@ mod tests {
         assert_eq!(cut_at("ab cd", 4), 3);
         assert_eq!(cut_at("abcdef", 4), 4);
         assert_eq!(cut_at("😀😀", 3), 4);
+    }
+
+    #[test]
+    fn mentions_count_their_word_joiner() {
+        // Found by the fuzz suite: `@` is sent as `@` and a word joiner, two units.
+        let out = render_text(&"@".repeat(3000));
+        assert_eq!(out.len(), 2);
+        for message in &out {
+            assert!(utf16_len(&visible(message)) <= MESSAGE_LIMIT);
+        }
+        let out = render_with_limit(&brief(vec![story("", "@@ 😀😀", "", vec![])]), 1);
+        assert!(out.iter().all(|m| utf16_len(&visible(m)) <= 2), "{out:?}");
+    }
+
+    #[test]
+    fn an_untitled_section_never_makes_an_empty_message() {
+        let mut brief = brief(vec![story("", "abcd", "", vec![])]);
+        brief.sections[0].title = String::new();
+        let out = render_with_limit(&brief, 2);
+        assert!(out.iter().all(|m| !visible(m).is_empty()), "{out:?}");
     }
 
     #[test]
