@@ -4,7 +4,7 @@
 //! Real feeds are often broken, so XML goes through up to three readers, stopping at the
 //! first that works:
 //! 1. feed-rs on the bytes as served.
-//! 2. feed-rs on a repaired copy (`soup::repair`): decoded to UTF-8, bare `&` and stray `<`
+//! 2. feed-rs on a repaired copy (`repair::repair`): decoded to UTF-8, bare `&` and stray `<`
 //!    escaped, HTML-only entities (`&nbsp;`) turned into numeric references, characters XML
 //!    forbids dropped, mismatched and unclosed elements closed (which also mends truncated
 //!    documents), an unsupported `<rss version>` set to 2.0, an Atom text construct whose
@@ -248,7 +248,7 @@ fn parse_xml(bytes: &[u8], feed_url: &str) -> Result<ParsedFeed, ParseError> {
         Err(error) => error,
     };
     let text = decode(bytes);
-    let repaired = soup::repair(&text);
+    let repaired = repair::repair(&text);
     if let Ok(feed) = run_feed_rs(repaired.as_bytes(), feed_url)
         && (!feed.entries.is_empty() || !has_item_tags(repaired.as_bytes()))
     {
@@ -746,9 +746,11 @@ mod date;
 use date::parse_date;
 
 /// A forgiving reader for markup that is not well-formed XML: a tokenizer that never fails,
-/// the repair pass that turns its tokens back into XML feed-rs accepts, and the scan that
-/// reads items straight from the tokens.
+/// and the scan that reads items straight from its tokens.
 mod soup;
+
+/// Tag soup rewritten as XML feed-rs accepts.
+mod repair;
 
 #[cfg(test)]
 mod tests;
