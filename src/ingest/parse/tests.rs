@@ -585,3 +585,6 @@ fn legacy_chinese_encodings_are_detected() {
         assert_eq!(feed.items[0].summary, summary);
     }
 }
+
+/// Hostile feeds under ceilings on time and memory (with a counting allocator).
+mod bounds;

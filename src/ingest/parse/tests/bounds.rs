@@ -1,0 +1,146 @@
+//! Hostile feeds (issue 12, rows 3–5): each is parsed under a ceiling on peak memory and on
+//! how its parse time grows with its size.
+//!
+//! Memory is counted by a global allocator that keeps a per-thread tally, so the figures are
+//! exact and unaffected by tests running beside this one. Time is compared between a feed and
+//! one four times its size, each the best of three runs: on a loaded 2-core machine absolute
+//! times vary too much to assert on, but linear work grows about fourfold and quadratic work
+//! sixteenfold, which no noise hides.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::time::{Duration, Instant};
+
+use super::super::parse_feed;
+
+/// Counts what each thread has allocated and not yet freed, and the most it ever had.
+struct Counting;
+
+thread_local! {
+    static LIVE: Cell<isize> = const { Cell::new(0) };
+    static PEAK: Cell<isize> = const { Cell::new(0) };
+}
+
+fn count(delta: isize) {
+    // `try_with`: the allocator runs during thread teardown too, after the slots are gone.
+    let _ = LIVE.try_with(|live| {
+        let now = live.get() + delta;
+        live.set(now);
+        let _ = PEAK.try_with(|peak| peak.set(peak.get().max(now)));
+    });
+}
+
+// SAFETY: every call goes straight to the system allocator; the counting touches only
+// thread-locals that need no allocation (const-initialised `Cell`s without destructors).
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: the caller's guarantees for `alloc` are passed on unchanged.
+        let ptr = unsafe { System.alloc(layout) };
+        if !ptr.is_null() {
+            count(layout.size() as isize);
+        }
+        ptr
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: as for `alloc`.
+        let ptr = unsafe { System.alloc_zeroed(layout) };
+        if !ptr.is_null() {
+            count(layout.size() as isize);
+        }
+        ptr
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` was allocated by `System` with `layout`, as the caller guarantees.
+        unsafe { System.dealloc(ptr, layout) };
+        count(-(layout.size() as isize));
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: as for `dealloc`, and `new_size` is valid as the caller guarantees.
+        let new = unsafe { System.realloc(ptr, layout, new_size) };
+        if !new.is_null() {
+            count(new_size as isize - layout.size() as isize);
+        }
+        new
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// How long `work` took and the most memory it held at once beyond what was live before.
+fn measure<T>(work: impl FnOnce() -> T) -> (Duration, usize, T) {
+    let base = LIVE.with(Cell::get);
+    PEAK.with(|peak| peak.set(base));
+    let started = Instant::now();
+    let out = work();
+    let elapsed = started.elapsed();
+    let peak = PEAK.with(Cell::get) - base;
+    (elapsed, usize::try_from(peak).unwrap_or(0), out)
+}
+
+/// The best of three runs of parsing each feed: time and peak memory.
+fn best_of_three(xml: &str) -> (Duration, usize) {
+    (0..3)
+        .map(|_| {
+            let (elapsed, peak, _) = measure(|| parse_feed(xml.as_bytes(), super::URL));
+            (elapsed, peak)
+        })
+        .fold((Duration::MAX, usize::MAX), |(t, m), (elapsed, peak)| {
+            (t.min(elapsed), m.min(peak))
+        })
+}
+
+/// Asserts that parsing `make(4n)` takes under eight times as long as parsing `make(n)`
+/// (linear work: about four; quadratic: about sixteen), and that neither holds more than
+/// `memory_per_byte` bytes per input byte plus `memory_slack` at any moment.
+fn assert_bounded(
+    what: &str,
+    make: impl Fn(usize) -> String,
+    n: usize,
+    memory_per_byte: usize,
+    memory_slack: usize,
+) {
+    let small = make(n);
+    let large = make(4 * n);
+    let (small_time, small_peak) = best_of_three(&small);
+    let (large_time, large_peak) = best_of_three(&large);
+    let ratio = large_time.as_secs_f64() / small_time.as_secs_f64().max(1e-6);
+    eprintln!(
+        "{what}: {} bytes in {small_time:.2?} (peak {small_peak} bytes), {} bytes in {large_time:.2?} (peak {large_peak} bytes): {ratio:.1}x",
+        small.len(),
+        large.len()
+    );
+    for (xml, peak) in [(&small, small_peak), (&large, large_peak)] {
+        let ceiling = xml.len() * memory_per_byte + memory_slack;
+        assert!(
+            peak <= ceiling,
+            "{what}: {} bytes of feed held {peak} bytes at once (ceiling {ceiling})",
+            xml.len()
+        );
+    }
+    assert!(
+        ratio < 8.0,
+        "{what}: four times the input took {ratio:.1} times as long ({small_time:?} → {large_time:?})"
+    );
+}
+
+/// Row 4: deep nesting, then as many end tags that match nothing open. Past the first stray
+/// end tag no XML reader gets further, so all of it goes through the repair.
+fn stray_end_tags(size: usize) -> String {
+    let head = "<rss version=\"2.0\"><channel><title>t</title><item><title>i</title></x>";
+    let depth = size.saturating_sub(head.len()) / 7;
+    let mut xml = String::with_capacity(size + 32);
+    xml.push_str(head);
+    xml.push_str(&"<b>".repeat(depth));
+    xml.push_str(&"</i>".repeat(depth));
+    xml.push_str("</item></channel></rss>");
+    xml
+}
+
+#[test]
+fn stray_end_tags_are_repaired_in_linear_time() {
+    assert_bounded("stray end tags", stray_end_tags, 40_000, 16, 1 << 20);
+}
