@@ -18,7 +18,9 @@
 //!
 //! Every stage is linear in the input, the input is capped at [`MAX_FEED_BYTES`] and the
 //! output at [`MAX_ITEMS`] items, and nothing here panics on any input (feed-rs itself runs
-//! under `catch_unwind`, since it is third-party code fed hostile bytes).
+//! under `catch_unwind`, since it is third-party code fed hostile bytes). feed-rs is linear
+//! only on what `prepare` hands it: nesting at most [`MAX_DEPTH`] deep and no `xml:base`
+//! resolving to more than [`MAX_BASE_BYTES`].
 
 use std::borrow::Cow;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -101,6 +103,10 @@ pub enum ParseError {
     /// A JSON document that is not a JSON Feed 1.x.
     #[error("not a JSON Feed: {0}")]
     Json(String),
+    /// Elements nest deeper than [`MAX_DEPTH`]: no feed does, and each level costs every XML
+    /// reader on every element below it.
+    #[error("not a feed: elements nest more than {limit} levels deep")]
+    TooDeep { limit: usize },
 }
 
 /// Parses and normalises a feed. `feed_url` is where it came from: relative links are
@@ -224,9 +230,11 @@ fn parse_xml(bytes: &[u8], feed_url: &str) -> Result<ParsedFeed, ParseError> {
     } else {
         bytes
     };
-    let first_error = match run_feed_rs(bytes, feed_url) {
-        Ok(feed) if !(feed.entries.is_empty() && has_item_tags(bytes)) => {
-            return Ok(from_feed_rs(feed, Some(bytes), feed_url));
+    let prepared = prepare::for_feed_rs(bytes)
+        .map_err(|prepare::TooDeep| ParseError::TooDeep { limit: MAX_DEPTH })?;
+    let first_error = match run_feed_rs(&prepared, feed_url) {
+        Ok(feed) if !(feed.entries.is_empty() && has_item_tags(&prepared)) => {
+            return Ok(from_feed_rs(feed, Some(&prepared), feed_url));
         }
         // feed-rs read a root but no items although there are some (RSS 0.90, an unknown
         // namespace): the scan may do better, and if not the empty feed stands.
@@ -249,11 +257,13 @@ fn parse_xml(bytes: &[u8], feed_url: &str) -> Result<ParsedFeed, ParseError> {
     };
     let text = decode(bytes);
     let repaired = repair::repair(&text);
-    if let Ok(feed) = run_feed_rs(repaired.as_bytes(), feed_url)
-        && (!feed.entries.is_empty() || !has_item_tags(repaired.as_bytes()))
+    // Repair keeps within MAX_DEPTH, so this is refused only if something is amiss there.
+    if let Ok(prepared) = prepare::for_feed_rs(repaired.as_bytes())
+        && let Ok(feed) = run_feed_rs(&prepared, feed_url)
+        && (!feed.entries.is_empty() || !has_item_tags(&prepared))
     {
         tracing::debug!(feed = feed_url, error = %first_error, "feed read after repair");
-        return Ok(from_feed_rs(feed, Some(repaired.as_bytes()), feed_url));
+        return Ok(from_feed_rs(feed, Some(&prepared), feed_url));
     }
     let scanned = soup::extract(&repaired);
     if !scanned.items.is_empty() || scanned.feed_root {
@@ -379,9 +389,11 @@ fn raw_from_entry(entry: Entry, hint: soup::ItemHint) -> RawItem {
 
 /// What relative links resolve against when no `xml:base` says: the feed's own `<link>` to
 /// its site (resolved against the fetch URL if relative), else the URL it was fetched from.
+/// Not a link over [`MAX_BASE_BYTES`]: every item's links would be resolved against it.
 fn feed_base(feed: &Feed, feed_url: &str) -> String {
     ranked_links(&feed.links)
         .iter()
+        .filter(|href| href.len() <= MAX_BASE_BYTES)
         .map(|href| rebase(href, feed_url))
         .find(|href| href.starts_with("http://") || href.starts_with("https://"))
         .unwrap_or_else(|| feed_url.to_string())
@@ -456,12 +468,16 @@ fn from_scan(scanned: soup::Scanned, feed_url: &str) -> ParsedFeed {
     }
 }
 
+/// `base` resolved against `parent`, else `parent`. A base longer than [`MAX_BASE_BYTES`] is
+/// ignored, as `prepare` has feed-rs ignore it: every item would copy it.
 fn resolve_base(base: Option<&str>, parent: &str) -> String {
     let joined = base.and_then(|b| match Url::parse(parent) {
         Ok(parent) => parent.join(b.trim()).ok().map(String::from),
         Err(_) => Url::parse(b.trim()).ok().map(String::from),
     });
-    joined.unwrap_or_else(|| parent.to_string())
+    joined
+        .filter(|joined| joined.len() <= MAX_BASE_BYTES)
+        .unwrap_or_else(|| parent.to_string())
 }
 
 fn build_item(raw: RawItem, feed_url: &str, feed_language: Option<&str>) -> Option<ParsedItem> {
@@ -751,6 +767,10 @@ mod soup;
 
 /// Tag soup rewritten as XML feed-rs accepts.
 mod repair;
+
+/// The pass that keeps feed-rs linear: depth, `xml:base`.
+mod prepare;
+pub use prepare::{MAX_BASE_BYTES, MAX_DEPTH};
 
 #[cfg(test)]
 mod tests;

@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 
+use super::MAX_DEPTH;
 use super::soup::{Tok, Tokens, attribute, attributes, is_name_char, local};
 
 /// Rewrites tag soup as well-formed UTF-8 XML that keeps as much of the document as
@@ -48,6 +49,11 @@ pub(super) fn repair(text: &str) -> String {
                 }
                 let is_root = !seen_root;
                 seen_root = true;
+                // Deeper elements are unwrapped (their text kept, their tags dropped), so the
+                // repaired document stays within what `prepare` lets feed-rs read.
+                if open.len() >= MAX_DEPTH {
+                    continue;
+                }
                 let attrs = attributes(attrs);
                 let kind = text_kind(name, &attrs);
                 if kind == TextKind::Unreadable {
@@ -87,6 +93,10 @@ struct OpenElements<'a> {
 impl<'a> OpenElements<'a> {
     fn is_empty(&self) -> bool {
         self.stack.is_empty()
+    }
+
+    fn len(&self) -> usize {
+        self.stack.len()
     }
 
     fn push(&mut self, name: &'a str) {

@@ -11,7 +11,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::time::{Duration, Instant};
 
-use super::super::parse_feed;
+use super::super::{MAX_DEPTH, ParseError, parse_feed};
 
 /// Counts what each thread has allocated and not yet freed, and the most it ever had.
 struct Counting;
@@ -143,4 +143,94 @@ fn stray_end_tags(size: usize) -> String {
 #[test]
 fn stray_end_tags_are_repaired_in_linear_time() {
     assert_bounded("stray end tags", stray_end_tags, 40_000, 16, 1 << 20);
+}
+
+const ATOM_HEAD: &str = r#"<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://feeds.example/"><title>t</title><entry><title>e</title><link href="a"/></entry>"#;
+
+/// Row 3: relative `xml:base` nested as deep as the size allows. Each level's base is one
+/// segment longer than its parent's, and feed-rs kept a copy of every one.
+fn nested_relative_bases(size: usize) -> String {
+    let open = r#"<x xml:base="d/">"#;
+    let depth = size.saturating_sub(ATOM_HEAD.len()) / (open.len() + 4);
+    format!(
+        "{ATOM_HEAD}{}{}</feed>",
+        open.repeat(depth),
+        "</x>".repeat(depth)
+    )
+}
+
+/// Row 3 within the depth limit: 200 levels, each base a long segment longer.
+fn long_nested_bases(size: usize) -> String {
+    let depth = 200;
+    let segment = "d".repeat(size.saturating_sub(ATOM_HEAD.len()) / depth);
+    let open = format!(r#"<x xml:base="{segment}/">"#);
+    format!(
+        "{ATOM_HEAD}{}{}</feed>",
+        open.repeat(depth),
+        "</x>".repeat(depth)
+    )
+}
+
+/// One long base over many elements: feed-rs copied it for each element.
+fn one_long_base(size: usize) -> String {
+    let path = "d".repeat(size / 2);
+    let head = format!(
+        r#"<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://feeds.example/{path}/"><title>t</title><entry><title>e</title><link href="a"/></entry>"#
+    );
+    let elements = size.saturating_sub(head.len()) / 4;
+    format!("{head}{}</feed>", "<x/>".repeat(elements))
+}
+
+#[test]
+fn nested_relative_bases_are_refused_as_too_deep() {
+    assert_bounded(
+        "nested xml:base",
+        nested_relative_bases,
+        50_000,
+        16,
+        1 << 20,
+    );
+    let refused = parse_feed(nested_relative_bases(50_000).as_bytes(), super::URL);
+    assert!(
+        matches!(refused, Err(ParseError::TooDeep { limit: MAX_DEPTH })),
+        "{refused:?}"
+    );
+}
+
+#[test]
+fn long_nested_bases_within_the_depth_limit_stay_small() {
+    assert_bounded("long xml:base", long_nested_bases, 250_000, 16, 1 << 20);
+    let feed = parse_feed(long_nested_bases(250_000).as_bytes(), super::URL).expect("a feed");
+    assert_eq!(
+        feed.items[0].link.as_deref(),
+        Some("https://feeds.example/a")
+    );
+}
+
+#[test]
+fn one_long_base_over_many_elements_is_read_in_linear_time() {
+    assert_bounded("one long xml:base", one_long_base, 400_000, 16, 1 << 20);
+}
+
+/// One long base over 5,000 items of RSS 0.90, which feed-rs finds no items in: the tolerant
+/// scan reads them, and it copied the base into every item.
+fn long_base_over_scanned_items(size: usize) -> String {
+    let path = "d".repeat(size / 2);
+    let items: String = (0..5_000)
+        .map(|i| format!("<item><title>i{i}</title><link>a{i}</link></item>"))
+        .collect();
+    format!(
+        r#"<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://my.netscape.com/rdf/simple/0.9/" xml:base="https://feeds.example/{path}/"><channel><title>t</title></channel>{items}</rdf:RDF>"#
+    )
+}
+
+#[test]
+fn long_base_over_scanned_items_is_not_copied_per_item() {
+    assert_bounded(
+        "xml:base over scanned items",
+        long_base_over_scanned_items,
+        60_000,
+        16,
+        1 << 20,
+    );
 }
