@@ -768,7 +768,7 @@ mod soup;
 /// Tag soup rewritten as XML feed-rs accepts.
 mod repair;
 
-/// The pass that keeps feed-rs linear: depth, `xml:base`.
+/// The pass that keeps feed-rs linear: depth, `xml:base`, items.
 mod prepare;
 pub use prepare::{MAX_BASE_BYTES, MAX_DEPTH};
 

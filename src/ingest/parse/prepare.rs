@@ -7,7 +7,10 @@
 //! - refuses nesting deeper than [`MAX_DEPTH`];
 //! - resolves each `xml:base` once, against a stack of the bases already resolved, and strips
 //!   any whose resolved URL is longer than [`MAX_BASE_BYTES`], so feed-rs never holds a longer
-//!   one.
+//!   one;
+//! - counts items and cuts the document off before the one past [`MAX_ITEMS`], closing what
+//!   is open: feed-rs builds every entry before the cap applies (10 MB of empty items held
+//!   580 MB).
 //!
 //! A document that needs none of this (every real feed) goes to feed-rs untouched.
 
@@ -17,7 +20,7 @@ use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 use url::Url;
 
-use super::PLACEHOLDER_BASE;
+use super::{MAX_ITEMS, PLACEHOLDER_BASE};
 
 /// Elements nested deeper than this are refused (libxml2's default limit too). Real feeds
 /// nest a dozen deep; XHTML content adds a few more.
@@ -52,7 +55,8 @@ fn rewritten(bytes: &[u8]) -> Result<Option<Vec<u8>>, TooDeep> {
     config.trim_markup_names_in_closing_tags = true;
     config.trim_text(false);
     let has_bases = bytes.windows(8).any(|w| w == b"xml:base");
-    let mut open = 0_usize;
+    // Names of the open elements, to close them if the document is cut off.
+    let mut open: Vec<Cow<'_, [u8]>> = Vec::new();
     // (depth of the element that set it, base): the resolved bases in scope, innermost last.
     let mut bases: Vec<(usize, Url)> = Url::parse(PLACEHOLDER_BASE)
         .ok()
@@ -60,6 +64,8 @@ fn rewritten(bytes: &[u8]) -> Result<Option<Vec<u8>>, TooDeep> {
         .into_iter()
         .collect();
     let mut stripped: Vec<Rewrite> = Vec::new();
+    let mut items = 0_usize;
+    let mut cut = None;
     loop {
         let at = offset(reader.buffer_position());
         // What feed-rs cannot read it does not reach either: the rest is not its concern.
@@ -70,8 +76,8 @@ fn rewritten(bytes: &[u8]) -> Result<Option<Vec<u8>>, TooDeep> {
             Event::Start(tag) => (tag, false),
             Event::Empty(tag) => (tag, true),
             Event::End(_) => {
-                open = open.saturating_sub(1);
-                while bases.last().is_some_and(|(depth, _)| *depth > open) {
+                open.pop();
+                while bases.last().is_some_and(|(depth, _)| *depth > open.len()) {
                     bases.pop();
                 }
                 continue;
@@ -79,7 +85,14 @@ fn rewritten(bytes: &[u8]) -> Result<Option<Vec<u8>>, TooDeep> {
             Event::Eof => break,
             _ => continue,
         };
-        let depth = open + 1;
+        if is_item(tag.local_name().as_ref()) {
+            items += 1;
+            if items > MAX_ITEMS {
+                cut = Some(at);
+                break;
+            }
+        }
+        let depth = open.len() + 1;
         if depth > MAX_DEPTH {
             return Err(TooDeep);
         }
@@ -94,13 +107,13 @@ fn rewritten(bytes: &[u8]) -> Result<Option<Vec<u8>>, TooDeep> {
             }
         }
         if !empty {
-            open = depth;
+            open.push(name_in(bytes, at, tag));
         }
     }
-    if stripped.is_empty() {
+    if stripped.is_empty() && cut.is_none() {
         return Ok(None);
     }
-    let end = bytes.len();
+    let end = cut.unwrap_or(bytes.len()).min(bytes.len());
     let mut out = Vec::with_capacity(end + 64);
     let mut copied = 0;
     for rewrite in stripped {
@@ -109,6 +122,13 @@ fn rewritten(bytes: &[u8]) -> Result<Option<Vec<u8>>, TooDeep> {
         copied = rewrite.span.end;
     }
     out.extend_from_slice(bytes.get(copied..end).unwrap_or_default());
+    if cut.is_some() {
+        for name in open.iter().rev() {
+            out.extend_from_slice(b"</");
+            out.extend_from_slice(name);
+            out.push(b'>');
+        }
+    }
     Ok(Some(out))
 }
 
@@ -120,6 +140,20 @@ struct Rewrite {
 
 fn offset(position: u64) -> usize {
     usize::try_from(position).unwrap_or(usize::MAX)
+}
+
+fn is_item(local: &str) -> bool {
+    local.eq_ignore_ascii_case("item") || local.eq_ignore_ascii_case("entry")
+}
+
+/// The element's name, borrowed from the document where it sits right after the `<` at `at`.
+fn name_in<'a>(bytes: &'a [u8], at: usize, tag: &BytesStart<'_>) -> Cow<'a, [u8]> {
+    let name = tag.name();
+    let name = name.as_ref().as_bytes();
+    match bytes.get(at + 1..at + 1 + name.len()) {
+        Some(found) if found == name => Cow::Borrowed(found),
+        _ => Cow::Owned(name.to_vec()),
+    }
 }
 
 /// The element's `xml:base`, unescaped as feed-rs does (the raw value if that fails).
