@@ -120,7 +120,7 @@ pub fn parse_feed(bytes: &[u8], feed_url: &str) -> Result<ParsedFeed, ParseError
     }
     match sniff(bytes) {
         Sniffed::Empty => Err(ParseError::Empty),
-        Sniffed::Json => parse_json(bytes, feed_url),
+        Sniffed::Json => json::parse_json(bytes, feed_url),
         Sniffed::Xml => parse_xml(bytes, feed_url),
         Sniffed::Other => Err(ParseError::NotAFeed(
             "the document starts with neither `<` (XML) nor `{` (JSON)".to_string(),
@@ -147,76 +147,6 @@ fn sniff(bytes: &[u8]) -> Sniffed {
         // Junk before the root (a stray line from a PHP warning, say) is common enough.
         Some(_) if bytes.iter().take(1024).any(|&b| b == b'<') => Sniffed::Xml,
         Some(_) => Sniffed::Other,
-    }
-}
-
-fn parse_json(bytes: &[u8], feed_url: &str) -> Result<ParsedFeed, ParseError> {
-    let error = match run_feed_rs(bytes, feed_url) {
-        Ok(feed) => return Ok(from_feed_rs(feed, None, feed_url)),
-        Err(error) => error,
-    };
-    // feed-rs refuses a whole feed over one missing title or a numeric id; read what is there.
-    let value: serde_json::Value = serde_json::from_slice(bytes)
-        .map_err(|e| ParseError::Json(format!("invalid JSON: {e}")))?;
-    let version = value
-        .get("version")
-        .and_then(|v| v.as_str())
-        .unwrap_or_default();
-    if !version.contains("jsonfeed.org/version/") {
-        return Err(ParseError::Json(format!(
-            "no \"version\": \"https://jsonfeed.org/version/1.1\" ({error})"
-        )));
-    }
-    let Some(items) = value.get("items").and_then(|i| i.as_array()) else {
-        return Err(ParseError::Json(format!("no \"items\" array ({error})")));
-    };
-    tracing::debug!(feed = feed_url, %error, "JSON Feed read leniently");
-    Ok(json_lenient(&value, items, feed_url))
-}
-
-fn json_lenient(
-    feed: &serde_json::Value,
-    items: &[serde_json::Value],
-    feed_url: &str,
-) -> ParsedFeed {
-    let text = |v: &serde_json::Value, key: &str| match v.get(key) {
-        Some(serde_json::Value::String(s)) => Some(s.clone()),
-        Some(serde_json::Value::Number(n)) => Some(n.to_string()),
-        _ => None,
-    };
-    let feed_language = text(feed, "language")
-        .as_deref()
-        .and_then(normalise_language);
-    let items = items
-        .iter()
-        .filter_map(|item| {
-            let date = |key: &str| text(item, key).as_deref().and_then(parse_date);
-            let raw = RawItem {
-                id: text(item, "id").unwrap_or_default(),
-                title: text(item, "title"),
-                summary: text(item, "summary"),
-                content: text(item, "content_html").or_else(|| text(item, "content_text")),
-                links: ["url", "external_url"]
-                    .iter()
-                    .filter_map(|k| text(item, k))
-                    .collect(),
-                published: date("date_published").or_else(|| date("date_modified")),
-                language: text(item, "language")
-                    .as_deref()
-                    .and_then(normalise_language),
-                ..RawItem::default()
-            };
-            build_item(raw, feed_url, feed_language.as_deref())
-        })
-        .take(MAX_ITEMS)
-        .collect();
-    let title = text(feed, "title")
-        .map(|t| html_to_text(&t))
-        .filter(|t| !t.is_empty());
-    ParsedFeed {
-        title,
-        language: feed_language,
-        items,
     }
 }
 
@@ -756,6 +686,9 @@ fn declared_encoding(bytes: &[u8]) -> Option<&[u8]> {
     let end = value.iter().position(|&b| b == quote)?;
     Some(&value[..end])
 }
+
+/// JSON Feed 1.x.
+mod json;
 
 /// Dates in every form feeds write them.
 mod date;
