@@ -281,3 +281,15 @@ fn items_past_the_cap_are_never_built() {
         1 << 20,
     );
 }
+
+/// Row 5 in JSON Feed: empty items, as many as the size allows.
+fn empty_json_items(size: usize) -> String {
+    let head = r#"{"version":"https://jsonfeed.org/version/1.1","title":"t","items":[{}"#;
+    let items = size.saturating_sub(head.len()) / 3;
+    format!("{head}{}]}}", ",{}".repeat(items))
+}
+
+#[test]
+fn json_items_past_the_cap_are_never_built() {
+    assert_bounded("empty JSON items", empty_json_items, 1_000_000, 16, 1 << 20);
+}
