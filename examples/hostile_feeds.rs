@@ -17,7 +17,7 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let (Some(kind), Some(size)) = (args.get(1), args.get(2).and_then(|s| s.parse().ok())) else {
         eprintln!(
-            "usage: hostile_feeds base|mismatch|soup|items|brokenitems|json|longbase|widebase|scanbase BYTES"
+            "usage: hostile_feeds base|mismatch|soup|items|brokenitems|json|longbase|widebase|scanbase|realistic BYTES"
         );
         std::process::exit(2);
     };
@@ -30,6 +30,7 @@ fn main() {
         "scanbase" => scan_base(size),
         "brokenitems" => empty_items(size).replacen("<title>t</title>", "<title>t & u</title>", 1),
         "json" => empty_json_items(size),
+        "realistic" => realistic(size),
         "items" => empty_items(size),
         _ => {
             eprintln!("unknown kind {kind}");
@@ -133,4 +134,19 @@ fn empty_json_items(size: usize) -> String {
     json.push_str(&",{}".repeat(size.saturating_sub(head.len()) / 3));
     json.push_str("]}");
     json
+}
+
+fn realistic(size: usize) -> String {
+    let mut xml = String::from(
+        r#"<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>Wire</title><link>https://feeds.example/</link>"#,
+    );
+    let mut i = 0;
+    while xml.len() < size {
+        xml.push_str(&format!(
+            r#"<item><title>Chipmaker {i} raises guidance &amp; expands capacity</title><link>https://feeds.example/news/{i}?utm_source=rss&amp;id={i}</link><guid isPermaLink="false">g-{i}</guid><pubDate>Mon, 02 Mar 2026 06:00:00 +0000</pubDate><description>&lt;p&gt;Demand for accelerators remained strong, lifting the outlook for item {i}.&lt;/p&gt;</description><content:encoded><![CDATA[<p>Demand for accelerators &amp; memory remained strong.</p><ul><li>Capacity up 30%</li></ul>]]></content:encoded></item>"#
+        ));
+        i += 1;
+    }
+    xml.push_str("</channel></rss>");
+    xml
 }
