@@ -2,7 +2,7 @@
 //! `parse` (see its module docs for the list of repairs).
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 
 use super::MAX_DEPTH;
@@ -221,11 +221,12 @@ fn push_start(
 ) {
     out.push('<');
     out.push_str(name);
-    let mut written: Vec<&str> = Vec::new();
+    // A set: searching a list of those written made a tag with 35,000 attributes take 14 s.
+    let mut written: HashSet<Folded<'_>> = HashSet::with_capacity(attrs.len());
     for (attr, value) in attrs {
         let valid_name = attr.chars().all(is_name_char)
             && !attr.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '.');
-        if !valid_name || written.iter().any(|w| w.eq_ignore_ascii_case(attr)) {
+        if !valid_name || written.contains(&Folded(attr)) {
             continue;
         }
         // feed-rs rejects the whole document over one malformed absolute xml:base.
@@ -244,7 +245,7 @@ fn push_start(
             }
             _ => value,
         };
-        written.push(attr);
+        written.insert(Folded(attr));
         out.push(' ');
         out.push_str(attr);
         out.push_str("=\"");

@@ -293,3 +293,17 @@ fn empty_json_items(size: usize) -> String {
 fn json_items_past_the_cap_are_never_built() {
     assert_bounded("empty JSON items", empty_json_items, 1_000_000, 16, 1 << 20);
 }
+
+/// One item with as many attributes as the size allows, after a bare `&`, so it is repaired:
+/// the repair checked each attribute against every one written before it.
+fn many_attributes(size: usize) -> String {
+    let attributes: String = (0..size / 12).map(|i| format!(r#" a{i}="x""#)).collect();
+    format!(
+        r#"<rss version="2.0"><channel><title>t & u</title><item{attributes}><title>i</title></item></channel></rss>"#
+    )
+}
+
+#[test]
+fn many_attributes_are_repaired_in_linear_time() {
+    assert_bounded("many attributes", many_attributes, 60_000, 16, 1 << 20);
+}
