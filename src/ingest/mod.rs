@@ -9,10 +9,12 @@ pub mod normalise;
 pub mod opml;
 pub mod parse;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
+use tokio::sync::Semaphore;
 
 use crate::config::IngestConfig;
 use crate::storage::{NewItem, SourceRecord, StorageError, Store};
@@ -83,6 +85,9 @@ pub struct Ingestor<'a> {
     fetcher: Fetcher,
     settings: IngestConfig,
     shared: Option<Shared>,
+    /// One permit per core: parsing is CPU work (a second or more for a large feed) done on
+    /// blocking threads, and `concurrency` sources may finish fetching at once.
+    parsing: Arc<Semaphore>,
 }
 
 impl<'a> Ingestor<'a> {
@@ -92,6 +97,9 @@ impl<'a> Ingestor<'a> {
             fetcher: Fetcher::new(settings)?,
             settings: settings.clone(),
             shared: None,
+            parsing: Arc::new(Semaphore::new(
+                std::thread::available_parallelism().map_or(1, |cores| cores.get()),
+            )),
         })
     }
 
@@ -216,7 +224,7 @@ impl<'a> Ingestor<'a> {
                 last_modified,
             } => (bytes, etag, last_modified),
         };
-        let feed = parse::parse_feed(&bytes, &source.url)?;
+        let feed = self.parse(bytes, &source.url).await?;
         let fallback_link = (source.url.starts_with("http://")
             || source.url.starts_with("https://"))
         .then(|| source.url.clone());
@@ -270,6 +278,25 @@ impl<'a> Ingestor<'a> {
         ))
     }
 
+    /// Parses off the async runtime, so that a slow parse holds up no other task (a feed once
+    /// took minutes on a runtime thread). The permit goes with the parse: if this future is
+    /// dropped, the parse still counts until it ends.
+    async fn parse(&self, bytes: Vec<u8>, url: &str) -> Result<parse::ParsedFeed, SourceFailure> {
+        let permit = Arc::clone(&self.parsing)
+            .acquire_owned()
+            .await
+            .map_err(|error| SourceFailure::Parser(error.to_string()))?;
+        let url = url.to_string();
+        let parsed = tokio::task::spawn_blocking(move || {
+            let parsed = parse::parse_feed(&bytes, &url);
+            drop(permit);
+            parsed
+        })
+        .await
+        .map_err(|error| SourceFailure::Parser(error.to_string()))?;
+        Ok(parsed?)
+    }
+
     fn backoff_after(&self, previous_failures: i64) -> Duration {
         crate::backoff::doubling(
             self.settings.error_backoff,
@@ -286,6 +313,9 @@ enum SourceFailure {
     Fetch(#[from] FetchError),
     #[error("{0}")]
     Parse(#[from] parse::ParseError),
+    /// The parsing task did not finish (the runtime is shutting down).
+    #[error("parser stopped: {0}")]
+    Parser(String),
     #[error(transparent)]
     Storage(#[from] StorageError),
 }

@@ -1,10 +1,11 @@
 //! Ingestion against a local HTTP server on 127.0.0.1 that misbehaves in every way feeds do:
 //! one bad source is reported and never stops the others.
 
+use std::cell::Cell;
 use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -235,5 +236,62 @@ async fn bad_sources_are_reported_and_good_ones_still_ingested() {
     assert!(
         stored.iter().all(|item| !item.link.contains("utm_")),
         "tracking parameters are dropped"
+    );
+}
+
+/// A feed that takes a while to parse (4 MB of empty items after a bare `&`, so all of it is
+/// repaired) holds up no other task: on a single-threaded runtime a task ticking every 5 ms
+/// keeps ticking while it is ingested. Parsed on the runtime, the ticks stopped for as long
+/// as the parse took.
+#[tokio::test]
+async fn parsing_runs_off_the_async_runtime() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut feed = String::from(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Slow &amp; bare & feed</title>",
+    );
+    feed.push_str(&"<item></item>".repeat(4_000_000 / 13));
+    feed.push_str("</channel></rss>");
+    let path = dir.path().join("slow.xml");
+    std::fs::write(&path, &feed).expect("write feed");
+    let started = Instant::now();
+    briefbot::ingest::parse::parse_feed(feed.as_bytes(), "https://slow.example/").expect("parses");
+    let parse_time = started.elapsed();
+
+    let store = briefbot::storage::Store::open(&format!(
+        "sqlite://{}",
+        dir.path().join("db.sqlite").display()
+    ))
+    .await
+    .expect("store");
+    let ingestor = Ingestor::new(&store, &IngestConfig::default()).expect("ingestor");
+    let sources = [spec(path.display().to_string())];
+    let ingest = ingestor.ingest(&sources, Utc::now(), Backoff::Ignore, &|_| {});
+    // The gaps between ticks, and the one since the last tick when the ingest ends: the
+    // ingest may finish without yielding again after a parse that blocked the runtime.
+    let last_tick = Cell::new(Instant::now());
+    let longest_gap = Cell::new(Duration::ZERO);
+    let ticker = async {
+        loop {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            longest_gap.set(longest_gap.get().max(last_tick.get().elapsed()));
+            last_tick.set(Instant::now());
+        }
+    };
+    let reports = tokio::select! {
+        reports = ingest => reports.expect("ingest"),
+        () = ticker => unreachable!("the ticker never ends"),
+    };
+    let longest_gap = longest_gap.get().max(last_tick.get().elapsed());
+    eprintln!(
+        "parse alone {parse_time:?}; longest gap between ticks while ingesting {longest_gap:?}"
+    );
+    assert!(
+        matches!(reports[0].outcome, Outcome::Fetched { .. }),
+        "{:?}",
+        reports[0].outcome
+    );
+    assert!(
+        longest_gap < parse_time / 2,
+        "the runtime stalled for {longest_gap:?} while a feed that parses in {parse_time:?} was ingested"
     );
 }

@@ -4,7 +4,7 @@
 //! Real feeds are often broken, so XML goes through up to three readers, stopping at the
 //! first that works:
 //! 1. feed-rs on the bytes as served.
-//! 2. feed-rs on a repaired copy (`soup::repair`): decoded to UTF-8, bare `&` and stray `<`
+//! 2. feed-rs on a repaired copy (`repair::repair`): decoded to UTF-8, bare `&` and stray `<`
 //!    escaped, HTML-only entities (`&nbsp;`) turned into numeric references, characters XML
 //!    forbids dropped, mismatched and unclosed elements closed (which also mends truncated
 //!    documents), an unsupported `<rss version>` set to 2.0, an Atom text construct whose
@@ -18,9 +18,10 @@
 //!
 //! Every stage is linear in the input, the input is capped at [`MAX_FEED_BYTES`] and the
 //! output at [`MAX_ITEMS`] items, and nothing here panics on any input (feed-rs itself runs
-//! under `catch_unwind`, since it is third-party code fed hostile bytes).
+//! under `catch_unwind`, since it is third-party code fed hostile bytes). feed-rs is linear
+//! only on what `prepare` hands it: nesting at most [`MAX_DEPTH`] deep and no `xml:base`
+//! resolving to more than [`MAX_BASE_BYTES`].
 
-use std::borrow::Cow;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use chrono::{DateTime, Utc};
@@ -101,6 +102,10 @@ pub enum ParseError {
     /// A JSON document that is not a JSON Feed 1.x.
     #[error("not a JSON Feed: {0}")]
     Json(String),
+    /// Elements nest deeper than [`MAX_DEPTH`]: no feed does, and each level costs every XML
+    /// reader on every element below it.
+    #[error("not a feed: elements nest more than {limit} levels deep")]
+    TooDeep { limit: usize },
 }
 
 /// Parses and normalises a feed. `feed_url` is where it came from: relative links are
@@ -114,7 +119,7 @@ pub fn parse_feed(bytes: &[u8], feed_url: &str) -> Result<ParsedFeed, ParseError
     }
     match sniff(bytes) {
         Sniffed::Empty => Err(ParseError::Empty),
-        Sniffed::Json => parse_json(bytes, feed_url),
+        Sniffed::Json => json::parse_json(bytes, feed_url),
         Sniffed::Xml => parse_xml(bytes, feed_url),
         Sniffed::Other => Err(ParseError::NotAFeed(
             "the document starts with neither `<` (XML) nor `{` (JSON)".to_string(),
@@ -144,76 +149,6 @@ fn sniff(bytes: &[u8]) -> Sniffed {
     }
 }
 
-fn parse_json(bytes: &[u8], feed_url: &str) -> Result<ParsedFeed, ParseError> {
-    let error = match run_feed_rs(bytes, feed_url) {
-        Ok(feed) => return Ok(from_feed_rs(feed, None, feed_url)),
-        Err(error) => error,
-    };
-    // feed-rs refuses a whole feed over one missing title or a numeric id; read what is there.
-    let value: serde_json::Value = serde_json::from_slice(bytes)
-        .map_err(|e| ParseError::Json(format!("invalid JSON: {e}")))?;
-    let version = value
-        .get("version")
-        .and_then(|v| v.as_str())
-        .unwrap_or_default();
-    if !version.contains("jsonfeed.org/version/") {
-        return Err(ParseError::Json(format!(
-            "no \"version\": \"https://jsonfeed.org/version/1.1\" ({error})"
-        )));
-    }
-    let Some(items) = value.get("items").and_then(|i| i.as_array()) else {
-        return Err(ParseError::Json(format!("no \"items\" array ({error})")));
-    };
-    tracing::debug!(feed = feed_url, %error, "JSON Feed read leniently");
-    Ok(json_lenient(&value, items, feed_url))
-}
-
-fn json_lenient(
-    feed: &serde_json::Value,
-    items: &[serde_json::Value],
-    feed_url: &str,
-) -> ParsedFeed {
-    let text = |v: &serde_json::Value, key: &str| match v.get(key) {
-        Some(serde_json::Value::String(s)) => Some(s.clone()),
-        Some(serde_json::Value::Number(n)) => Some(n.to_string()),
-        _ => None,
-    };
-    let feed_language = text(feed, "language")
-        .as_deref()
-        .and_then(normalise_language);
-    let items = items
-        .iter()
-        .filter_map(|item| {
-            let date = |key: &str| text(item, key).as_deref().and_then(parse_date);
-            let raw = RawItem {
-                id: text(item, "id").unwrap_or_default(),
-                title: text(item, "title"),
-                summary: text(item, "summary"),
-                content: text(item, "content_html").or_else(|| text(item, "content_text")),
-                links: ["url", "external_url"]
-                    .iter()
-                    .filter_map(|k| text(item, k))
-                    .collect(),
-                published: date("date_published").or_else(|| date("date_modified")),
-                language: text(item, "language")
-                    .as_deref()
-                    .and_then(normalise_language),
-                ..RawItem::default()
-            };
-            build_item(raw, feed_url, feed_language.as_deref())
-        })
-        .take(MAX_ITEMS)
-        .collect();
-    let title = text(feed, "title")
-        .map(|t| html_to_text(&t))
-        .filter(|t| !t.is_empty());
-    ParsedFeed {
-        title,
-        language: feed_language,
-        items,
-    }
-}
-
 fn parse_xml(bytes: &[u8], feed_url: &str) -> Result<ParsedFeed, ParseError> {
     // feed-rs cannot read UTF-32, panics inside quick-xml on some UTF-16, and reads bytes in
     // a legacy encoding (GBK, Big5, Shift_JIS, declared or not) as mangled UTF-8: hand it UTF-8.
@@ -224,9 +159,11 @@ fn parse_xml(bytes: &[u8], feed_url: &str) -> Result<ParsedFeed, ParseError> {
     } else {
         bytes
     };
-    let first_error = match run_feed_rs(bytes, feed_url) {
-        Ok(feed) if !(feed.entries.is_empty() && has_item_tags(bytes)) => {
-            return Ok(from_feed_rs(feed, Some(bytes), feed_url));
+    let prepared = prepare::for_feed_rs(bytes)
+        .map_err(|prepare::TooDeep| ParseError::TooDeep { limit: MAX_DEPTH })?;
+    let first_error = match run_feed_rs(&prepared, feed_url) {
+        Ok(feed) if !(feed.entries.is_empty() && has_item_tags(&prepared)) => {
+            return Ok(from_feed_rs(feed, Some(&prepared), feed_url));
         }
         // feed-rs read a root but no items although there are some (RSS 0.90, an unknown
         // namespace): the scan may do better, and if not the empty feed stands.
@@ -248,12 +185,14 @@ fn parse_xml(bytes: &[u8], feed_url: &str) -> Result<ParsedFeed, ParseError> {
         Err(error) => error,
     };
     let text = decode(bytes);
-    let repaired = soup::repair(&text);
-    if let Ok(feed) = run_feed_rs(repaired.as_bytes(), feed_url)
-        && (!feed.entries.is_empty() || !has_item_tags(repaired.as_bytes()))
+    let repaired = repair::repair(&text);
+    // Repair keeps within MAX_DEPTH, so this is refused only if something is amiss there.
+    if let Ok(prepared) = prepare::for_feed_rs(repaired.as_bytes())
+        && let Ok(feed) = run_feed_rs(&prepared, feed_url)
+        && (!feed.entries.is_empty() || !has_item_tags(&prepared))
     {
         tracing::debug!(feed = feed_url, error = %first_error, "feed read after repair");
-        return Ok(from_feed_rs(feed, Some(repaired.as_bytes()), feed_url));
+        return Ok(from_feed_rs(feed, Some(&prepared), feed_url));
     }
     let scanned = soup::extract(&repaired);
     if !scanned.items.is_empty() || scanned.feed_root {
@@ -379,9 +318,11 @@ fn raw_from_entry(entry: Entry, hint: soup::ItemHint) -> RawItem {
 
 /// What relative links resolve against when no `xml:base` says: the feed's own `<link>` to
 /// its site (resolved against the fetch URL if relative), else the URL it was fetched from.
+/// Not a link over [`MAX_BASE_BYTES`]: every item's links would be resolved against it.
 fn feed_base(feed: &Feed, feed_url: &str) -> String {
     ranked_links(&feed.links)
         .iter()
+        .filter(|href| href.len() <= MAX_BASE_BYTES)
         .map(|href| rebase(href, feed_url))
         .find(|href| href.starts_with("http://") || href.starts_with("https://"))
         .unwrap_or_else(|| feed_url.to_string())
@@ -456,12 +397,16 @@ fn from_scan(scanned: soup::Scanned, feed_url: &str) -> ParsedFeed {
     }
 }
 
+/// `base` resolved against `parent`, else `parent`. A base longer than [`MAX_BASE_BYTES`] is
+/// ignored, as `prepare` has feed-rs ignore it: every item would copy it.
 fn resolve_base(base: Option<&str>, parent: &str) -> String {
     let joined = base.and_then(|b| match Url::parse(parent) {
         Ok(parent) => parent.join(b.trim()).ok().map(String::from),
         Err(_) => Url::parse(b.trim()).ok().map(String::from),
     });
-    joined.unwrap_or_else(|| parent.to_string())
+    joined
+        .filter(|joined| joined.len() <= MAX_BASE_BYTES)
+        .unwrap_or_else(|| parent.to_string())
 }
 
 fn build_item(raw: RawItem, feed_url: &str, feed_language: Option<&str>) -> Option<ParsedItem> {
@@ -598,157 +543,27 @@ fn xml_problem(bytes: &[u8]) -> Option<(u64, String)> {
     }
 }
 
-/// UTF-16 and UTF-32 by BOM or, without one, by how `<` is encoded (XML 1.0 appendix F).
-#[derive(Debug, Clone, Copy)]
-enum Wide {
-    Utf16 { big_endian: bool, bom: usize },
-    Utf32 { big_endian: bool, bom: usize },
-}
+/// JSON Feed 1.x.
+mod json;
 
-fn wide_encoding(bytes: &[u8]) -> Option<Wide> {
-    let wide = match bytes {
-        [0, 0, 0xFE, 0xFF, ..] => Wide::Utf32 {
-            big_endian: true,
-            bom: 4,
-        },
-        [0xFF, 0xFE, 0, 0, ..] => Wide::Utf32 {
-            big_endian: false,
-            bom: 4,
-        },
-        [0, 0, 0, b'<', ..] => Wide::Utf32 {
-            big_endian: true,
-            bom: 0,
-        },
-        [b'<', 0, 0, 0, ..] => Wide::Utf32 {
-            big_endian: false,
-            bom: 0,
-        },
-        [0xFE, 0xFF, ..] => Wide::Utf16 {
-            big_endian: true,
-            bom: 2,
-        },
-        [0xFF, 0xFE, ..] => Wide::Utf16 {
-            big_endian: false,
-            bom: 2,
-        },
-        [0, b'<', ..] => Wide::Utf16 {
-            big_endian: true,
-            bom: 0,
-        },
-        [b'<', 0, ..] => Wide::Utf16 {
-            big_endian: false,
-            bom: 0,
-        },
-        _ => return None,
-    };
-    Some(wide)
-}
-
-fn needs_transcoding(bytes: &[u8]) -> bool {
-    if wide_encoding(bytes).is_some() {
-        return true;
-    }
-    if bytes.starts_with(b"\xEF\xBB\xBF") {
-        return false;
-    }
-    match declared_encoding(bytes).and_then(encoding_rs::Encoding::for_label) {
-        Some(encoding) => encoding != encoding_rs::UTF_8,
-        None => std::str::from_utf8(bytes).is_err(),
-    }
-}
-
-/// The document as UTF-8: by BOM or UTF-16/32 pattern, else by the XML declaration, else
-/// UTF-8 if it is valid, else the legacy encoding its bytes look like (`chardetng`, the
-/// detector Firefox uses: GBK and Big5 Chinese feeds, Shift_JIS, Windows-1252, …).
-fn decode(bytes: &[u8]) -> Cow<'_, str> {
-    match wide_encoding(bytes) {
-        Some(Wide::Utf16 { big_endian, bom }) => {
-            let encoding = if big_endian {
-                encoding_rs::UTF_16BE
-            } else {
-                encoding_rs::UTF_16LE
-            };
-            return encoding.decode_without_bom_handling(&bytes[bom..]).0;
-        }
-        Some(Wide::Utf32 { big_endian, bom }) => {
-            let unit = |c: &[u8]| {
-                let c = [c[0], c[1], c[2], c[3]];
-                if big_endian {
-                    u32::from_be_bytes(c)
-                } else {
-                    u32::from_le_bytes(c)
-                }
-            };
-            let chars = bytes[bom..]
-                .chunks_exact(4)
-                .map(|c| char::from_u32(unit(c)).unwrap_or('\u{fffd}'));
-            return Cow::Owned(chars.collect());
-        }
-        None => {}
-    }
-    if let Some(text) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        return String::from_utf8_lossy(text);
-    }
-    let declared = declared_encoding(bytes).and_then(encoding_rs::Encoding::for_label);
-    match declared {
-        // A declaration readable as ASCII means the document is not UTF-16, whatever it says.
-        Some(encoding)
-            if encoding == encoding_rs::UTF_16LE || encoding == encoding_rs::UTF_16BE =>
-        {
-            String::from_utf8_lossy(bytes)
-        }
-        Some(encoding) if encoding != encoding_rs::UTF_8 => {
-            encoding.decode_without_bom_handling(bytes).0
-        }
-        Some(_) => String::from_utf8_lossy(bytes),
-        None => match std::str::from_utf8(bytes) {
-            Ok(text) => Cow::Borrowed(text),
-            Err(_) => {
-                let mut detector = chardetng::EncodingDetector::new();
-                detector.feed(bytes, true);
-                detector
-                    .guess(None, true)
-                    .decode_without_bom_handling(bytes)
-                    .0
-            }
-        },
-    }
-}
-
-/// `text` with its XML declaration replaced by one that says UTF-8.
-fn as_utf8_document(text: &str) -> String {
-    let text = text.trim_start_matches('\u{feff}');
-    let body = match text.strip_prefix("<?xml") {
-        Some(decl) => decl.find("?>").map_or(text, |end| &decl[end + 2..]),
-        None => text,
-    };
-    format!("<?xml version=\"1.0\" encoding=\"utf-8\"?>{body}")
-}
-
-fn declared_encoding(bytes: &[u8]) -> Option<&[u8]> {
-    let head = &bytes[..bytes.len().min(512)];
-    let decl_end = head.windows(2).position(|w| w == b"?>")?;
-    let decl = &head[..decl_end];
-    let at = decl
-        .windows(8)
-        .position(|w| w.eq_ignore_ascii_case(b"encoding"))?
-        + 8;
-    let rest = &decl[at..];
-    let quote_at = rest.iter().position(|&b| b == b'"' || b == b'\'')?;
-    let quote = rest[quote_at];
-    let value = &rest[quote_at + 1..];
-    let end = value.iter().position(|&b| b == quote)?;
-    Some(&value[..end])
-}
+/// Which encoding a document is in, and the document as UTF-8.
+mod encoding;
+use encoding::{as_utf8_document, decode, needs_transcoding};
 
 /// Dates in every form feeds write them.
 mod date;
 use date::parse_date;
 
 /// A forgiving reader for markup that is not well-formed XML: a tokenizer that never fails,
-/// the repair pass that turns its tokens back into XML feed-rs accepts, and the scan that
-/// reads items straight from the tokens.
+/// and the scan that reads items straight from its tokens.
 mod soup;
+
+/// Tag soup rewritten as XML feed-rs accepts.
+mod repair;
+
+/// The pass that keeps feed-rs linear: depth, `xml:base`, items.
+mod prepare;
+pub use prepare::{MAX_BASE_BYTES, MAX_DEPTH};
 
 #[cfg(test)]
 mod tests;

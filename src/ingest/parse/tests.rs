@@ -248,6 +248,17 @@ fn caps_items_per_feed() {
     assert_eq!(parse(&rss(&items)).items.len(), MAX_ITEMS);
     let broken = rss(&items).replace("<title>t1</title>", "<title>t & 1</title>");
     assert_eq!(parse(&broken).items.len(), MAX_ITEMS);
+    let json_items: Vec<String> = (0..MAX_ITEMS + 10)
+        .map(|i| format!(r#"{{"id":"{i}","title":"t{i}"}}"#))
+        .collect();
+    let json = format!(
+        r#"{{"version":"https://jsonfeed.org/version/1.1","title":"J","items":[{}]}}"#,
+        json_items.join(",")
+    );
+    let feed = parse(&json);
+    assert_eq!(feed.title.as_deref(), Some("J"));
+    assert_eq!(feed.items.len(), MAX_ITEMS);
+    assert_eq!(feed.items[MAX_ITEMS - 1].key, (MAX_ITEMS - 1).to_string());
 }
 
 #[test]
@@ -585,3 +596,6 @@ fn legacy_chinese_encodings_are_detected() {
         assert_eq!(feed.items[0].summary, summary);
     }
 }
+
+/// Hostile feeds under ceilings on time and memory (with a counting allocator).
+mod bounds;
