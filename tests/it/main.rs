@@ -6,6 +6,7 @@
 
 mod support;
 
+mod brief_history;
 mod cli;
 mod crash;
 mod discord;

@@ -30,8 +30,8 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// Wait asked of the ledger when a 429 says nothing about how long.
 const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(1);
 
-/// Requests per second this process allows itself, under Discord's global 50.
-pub const DEFAULT_RATE: f64 = 45.0;
+/// Requests per second this process allows itself: 96% of Discord's global 50.
+pub const DEFAULT_RATE: f64 = 48.0;
 
 /// Discord error codes that mean the bot can no longer post here.
 const MISSING_ACCESS: i64 = 50001;
@@ -46,6 +46,7 @@ pub struct DiscordMessenger {
 
 /// Spaces request starts evenly; a global 429 holds everyone back for as long as Discord asks.
 struct Pacer {
+    per_second: f64,
     interval: Duration,
     next: tokio::sync::Mutex<tokio::time::Instant>,
 }
@@ -58,6 +59,7 @@ impl Pacer {
             DEFAULT_RATE
         };
         Self {
+            per_second,
             interval: Duration::from_secs_f64(1.0 / per_second),
             next: tokio::sync::Mutex::new(tokio::time::Instant::now()),
         }
@@ -171,6 +173,12 @@ impl Messenger for DiscordMessenger {
 
     fn send<'a>(&'a self, outgoing: Outgoing<'a>) -> BoxFuture<'a, Result<MessageIds, SendError>> {
         Box::pin(self.send_brief(outgoing))
+    }
+
+    /// A request waits only for the global pace; a second and a half of requests in flight
+    /// covers the round trip and the database work around each delivery.
+    fn deliveries_in_flight(&self) -> usize {
+        (self.pacer.per_second * 1.5).ceil() as usize
     }
 }
 
