@@ -151,32 +151,27 @@ impl Store {
         let sql = items_for_brief_sql(late);
         let parameters = if late { 4 } else { 2 };
         let mut transaction = self.pool.begin().await?;
-        let lines: Vec<String> = match self.backend {
-            Backend::Sqlite => {
-                let mut query =
-                    sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}")));
-                for _ in 0..parameters {
-                    query = query.bind(0_i64);
-                }
-                let rows = query.fetch_all(&mut *transaction).await?;
-                rows.iter()
-                    .map(|row| row.try_get::<String, _>(3))
-                    .collect::<std::result::Result<_, _>>()?
-            }
+        // SQLite's plan text is the fourth column of `EXPLAIN QUERY PLAN`; PostgreSQL's
+        // `EXPLAIN` has only one.
+        let (explain, plan_column) = match self.backend {
+            Backend::Sqlite => ("EXPLAIN QUERY PLAN", 3),
             Backend::Postgres => {
                 sqlx::query("SET LOCAL enable_seqscan = off")
                     .execute(&mut *transaction)
                     .await?;
-                let mut query = sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN {sql}")));
-                for _ in 0..parameters {
-                    query = query.bind(0_i64);
-                }
-                let rows = query.fetch_all(&mut *transaction).await?;
-                rows.iter()
-                    .map(|row| row.try_get::<String, _>(0))
-                    .collect::<std::result::Result<_, _>>()?
+                ("EXPLAIN", 0)
             }
         };
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(format!("{explain} {sql}")));
+        for _ in 0..parameters {
+            query = query.bind(0_i64);
+        }
+        let lines: Vec<String> = query
+            .fetch_all(&mut *transaction)
+            .await?
+            .iter()
+            .map(|row| row.try_get::<String, _>(plan_column))
+            .collect::<std::result::Result<_, _>>()?;
         transaction.rollback().await?;
         Ok(lines.join("\n"))
     }

@@ -6,8 +6,8 @@ use serde::de::{Deserializer, IgnoredAny, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    MAX_ITEMS, ParseError, ParsedFeed, RawItem, build_item, from_feed_rs, html_to_text,
-    normalise_language, parse_date, run_feed_rs,
+    MAX_ITEMS, ParseError, ParsedFeed, RawItem, build_item, from_feed_rs, normalise_language,
+    parse_date, run_feed_rs,
 };
 
 pub(super) fn parse_json(bytes: &[u8], feed_url: &str) -> Result<ParsedFeed, ParseError> {
@@ -72,14 +72,7 @@ fn json_lenient(
         })
         .take(MAX_ITEMS)
         .collect();
-    let title = text(feed, "title")
-        .map(|t| html_to_text(&t))
-        .filter(|t| !t.is_empty());
-    ParsedFeed {
-        title,
-        language: feed_language,
-        items,
-    }
+    ParsedFeed::with_raw_title(text(feed, "title"), feed_language, items)
 }
 
 /// The feed with only its first [`MAX_ITEMS`] items, if it has more; `None` if not (or if it is

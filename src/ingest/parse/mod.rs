@@ -59,6 +59,21 @@ pub struct ParsedFeed {
     pub items: Vec<ParsedItem>,
 }
 
+impl ParsedFeed {
+    /// A feed from its raw title (markup stripped; an empty one counts as none).
+    fn with_raw_title(
+        title: Option<String>,
+        language: Option<String>,
+        items: Vec<ParsedItem>,
+    ) -> Self {
+        Self {
+            title: title.map(|t| html_to_text(&t)).filter(|t| !t.is_empty()),
+            language,
+            items,
+        }
+    }
+}
+
 /// One item, normalised.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParsedItem {
@@ -386,15 +401,7 @@ fn from_scan(scanned: soup::Scanned, feed_url: &str) -> ParsedFeed {
         })
         .take(MAX_ITEMS)
         .collect();
-    let title = scanned
-        .title
-        .map(|t| html_to_text(&t))
-        .filter(|t| !t.is_empty());
-    ParsedFeed {
-        title,
-        language: feed_language,
-        items,
-    }
+    ParsedFeed::with_raw_title(scanned.title, feed_language, items)
 }
 
 /// `base` resolved against `parent`, else `parent`. A base longer than [`MAX_BASE_BYTES`] is
