@@ -27,7 +27,7 @@ pub async fn run(config: &Config, source: &ConfigSource) -> anyhow::Result<ExitC
         "{source}: {} topics, {} sources, database {}",
         config.topics.len(),
         config.sources.len(),
-        briefbot::storage::redact(&config.database.url)
+        briefbot::redact::database_url(&config.database.url)
     );
     match config.summarizer.kind {
         SummarizerKind::Extractive => println!("summaries: extractive"),

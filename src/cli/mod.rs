@@ -103,7 +103,7 @@ pub async fn run(args: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Sources { action } => sources::run(&open(config).await?, action.as_ref()).await,
         Command::Migrate => {
-            let url = briefbot::storage::redact(&config.database.url);
+            let url = briefbot::redact::database_url(&config.database.url);
             let store = briefbot::storage::Store::connect(&config.database.url).await?;
             store
                 .migrate()
@@ -113,7 +113,7 @@ pub async fn run(args: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Run(run_args) => {
-            let url = briefbot::storage::redact(&config.database.url);
+            let url = briefbot::redact::database_url(&config.database.url);
             let app = App::open_with(config, !run_args.no_migrate)
                 .await
                 .with_context(|| format!("opening database {url}"))?;
@@ -145,7 +145,7 @@ fn load_config(args: &Cli) -> anyhow::Result<(Config, ConfigSource)> {
 }
 
 async fn open(config: Config) -> anyhow::Result<App> {
-    let url = briefbot::storage::redact(&config.database.url);
+    let url = briefbot::redact::database_url(&config.database.url);
     App::open(config)
         .await
         .with_context(|| format!("opening database {url}"))

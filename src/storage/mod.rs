@@ -21,6 +21,8 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
+use crate::redact::database_url;
+
 pub use deliveries::{
     ClaimedDelivery, DeliveryRecord, DeliveryStatus, DueRow, DueRows, SentRecord,
 };
@@ -73,7 +75,7 @@ impl Store {
         sqlx::any::install_default_drivers();
         let (backend, url_to_open) = backend_of(url)?;
         let connect_error = |source| StorageError::Connect {
-            url: redact(url),
+            url: database_url(url),
             cause: source,
         };
         let options = AnyConnectOptions::from_str(&url_to_open).map_err(connect_error)?;
@@ -146,12 +148,9 @@ fn backend_of(url: &str) -> Result<(Backend, String)> {
         let separator = if rest.contains('?') { '&' } else { '?' };
         return Ok((Backend::Sqlite, format!("{trimmed}{separator}mode=rwc")));
     }
-    Err(StorageError::UnsupportedUrl { url: redact(url) })
-}
-
-/// A database URL as it may be shown: without credentials (see [`crate::redact`]).
-pub fn redact(url: &str) -> String {
-    crate::redact::database_url(url)
+    Err(StorageError::UnsupportedUrl {
+        url: database_url(url),
+    })
 }
 
 #[cfg(test)]
@@ -177,7 +176,7 @@ mod tests {
             Err(StorageError::UnsupportedUrl { .. })
         ));
         assert_eq!(
-            redact("postgres://user:secret@host/db"),
+            database_url("postgres://user:secret@host/db"),
             "postgres://host/db"
         );
     }

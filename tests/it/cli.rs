@@ -429,3 +429,26 @@ fn outside_the_checkout_the_config_is_found_or_built_in_and_errors_say_each_caus
         "{stderr}"
     );
 }
+
+#[test]
+fn json_log_format_writes_one_json_object_per_line() {
+    let sandbox = Sandbox::new();
+    let output = sandbox
+        .briefbot(&demo_config())
+        .env("BRIEFBOT_LOG_FORMAT", "json")
+        .env("BRIEFBOT_LOG", "briefbot=debug")
+        .arg("topics")
+        .output()
+        .expect("run");
+    assert!(output.status.success(), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(!lines.is_empty(), "debug logging wrote nothing");
+    for line in lines {
+        let record: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        assert!(
+            record["level"].is_string() && record["fields"].is_object(),
+            "{line}"
+        );
+    }
+}

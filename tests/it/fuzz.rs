@@ -612,7 +612,7 @@ fn scan_markdown(body: &str) -> Result<(), String> {
                 if i > 0 && chars[i - 1] == '!' {
                     return Err("an image".into());
                 }
-                i = markdown_link(&chars, i)?;
+                i = masked_link(&chars, i, &MARKDOWN_LINK.0, &MARKDOWN_LINK.1)?;
                 continue;
             }
             c @ ('`' | '_' | ']' | '<' | '>' | '|' | '~' | '$' | '@' | '#') => {
@@ -634,16 +634,33 @@ fn scan_markdown(body: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// `[label](url)` at `start`: the label is escaped text, the URL a web link. Returns the index
-/// after the closing parenthesis.
-fn markdown_link(chars: &[char], start: usize) -> Result<usize, String> {
+/// Characters that must be escaped in a Markdown link label, and may not appear in its URL.
+const MARKDOWN_LINK: ([char; 11], [char; 5]) = (
+    ['*', '`', '_', '[', '<', '>', '|', '~', '$', '@', '#'],
+    ['(', '<', '>', '"', '\\'],
+);
+/// The same for Discord's masked links.
+const DISCORD_LINK: ([char; 11], [char; 8]) = (
+    ['*', '_', '~', '`', '|', '>', '<', '#', '-', '[', '@'],
+    ['(', '<', '>', '[', ']', '|', '`', '\\'],
+);
+
+/// `[label](url)` at `start`: the label is escaped text (none of `label_specials` bare), the
+/// URL a web link without any of `url_forbidden`. Returns the index after the closing
+/// parenthesis.
+fn masked_link(
+    chars: &[char],
+    start: usize,
+    label_specials: &[char],
+    url_forbidden: &[char],
+) -> Result<usize, String> {
     let mut i = start + 1;
     loop {
         match chars.get(i) {
             None => return Err("a [ that starts no link".into()),
             Some('\\') => i += 2,
             Some(']') => break,
-            Some(c @ ('*' | '`' | '_' | '[' | '<' | '>' | '|' | '~' | '$' | '@' | '#')) => {
+            Some(c) if label_specials.contains(c) => {
                 return Err(format!("an unescaped {c:?} in a link label"));
             }
             Some(_) => i += 1,
@@ -659,7 +676,7 @@ fn markdown_link(chars: &[char], start: usize) -> Result<usize, String> {
         .map(|p| url_start + p)
         .ok_or("a link without )")?;
     let url: String = chars[url_start..url_end].iter().collect();
-    web_target(&url, &['(', '<', '>', '"', '\\'])?;
+    web_target(&url, url_forbidden)?;
     Ok(url_end + 1)
 }
 
@@ -682,7 +699,8 @@ fn check_discord_text(text: &str) -> Result<(), String> {
                 continue;
             }
             '[' => {
-                i = discord_link(&chars, i).map_err(|e| format!("{e} in {text:?}"))?;
+                i = masked_link(&chars, i, &DISCORD_LINK.0, &DISCORD_LINK.1)
+                    .map_err(|e| format!("{e} in {text:?}"))?;
                 continue;
             }
             c @ ('*' | '_' | '~' | '`' | '|' | '>' | '<' | '#' | '-' | ']' | '@') => {
@@ -693,33 +711,6 @@ fn check_discord_text(text: &str) -> Result<(), String> {
         i += 1;
     }
     Ok(())
-}
-
-fn discord_link(chars: &[char], start: usize) -> Result<usize, String> {
-    let mut i = start + 1;
-    loop {
-        match chars.get(i) {
-            None => return Err("a [ that starts no link".into()),
-            Some('\\') => i += 2,
-            Some(']') => break,
-            Some(c @ ('*' | '_' | '~' | '`' | '|' | '>' | '<' | '#' | '-' | '[' | '@')) => {
-                return Err(format!("an unescaped {c:?} in a link label"));
-            }
-            Some(_) => i += 1,
-        }
-    }
-    if chars.get(i + 1) != Some(&'(') {
-        return Err("a ] not followed by (".into());
-    }
-    let url_start = i + 2;
-    let url_end = chars[url_start..]
-        .iter()
-        .position(|c| *c == ')')
-        .map(|p| url_start + p)
-        .ok_or("a link without )")?;
-    let url: String = chars[url_start..url_end].iter().collect();
-    web_target(&url, &['(', '<', '>', '[', ']', '|', '`', '\\'])?;
-    Ok(url_end + 1)
 }
 
 /// Discord's own limits, counted here rather than trusted to `limit_violations`.
