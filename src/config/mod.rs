@@ -9,7 +9,9 @@ use std::time::Duration;
 use serde::{Deserialize, Deserializer};
 
 mod locate;
+mod service;
 pub use locate::{ConfigSource, locate};
+pub use service::{AlertsConfig, HTTP_LISTEN_ENV, HTTP_PUBLIC_URL_ENV, HttpConfig};
 
 pub const DEFAULT_CONFIG_PATH: &str = "config/briefbot.toml";
 pub const DATABASE_URL_ENV: &str = "BRIEFBOT_DATABASE_URL";
@@ -62,6 +64,10 @@ pub struct Config {
     pub summarizer: SummarizerConfig,
     #[serde(default)]
     pub retention: RetentionConfig,
+    #[serde(default)]
+    pub http: HttpConfig,
+    #[serde(default)]
+    pub alerts: AlertsConfig,
     #[serde(default)]
     pub topics: Vec<TopicConfig>,
     #[serde(default)]
@@ -370,6 +376,9 @@ pub struct RetentionConfig {
     /// Cached model summaries and daily usage counts.
     #[serde(deserialize_with = "duration")]
     pub summaries: Duration,
+    /// Archived briefs (the web archive and the brief feeds).
+    #[serde(deserialize_with = "duration")]
+    pub briefs: Duration,
     /// How often `run` prunes.
     #[serde(deserialize_with = "duration")]
     pub interval: Duration,
@@ -382,6 +391,7 @@ impl Default for RetentionConfig {
             deliveries: Duration::from_secs(90 * DAY),
             items: Duration::from_secs(30 * DAY),
             summaries: Duration::from_secs(14 * DAY),
+            briefs: Duration::from_secs(365 * DAY),
             interval: Duration::from_secs(6 * 3600),
         }
     }
@@ -573,7 +583,7 @@ fn default_weight() -> f64 {
     1.0
 }
 
-fn duration<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
+pub(crate) fn duration<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
     let text = String::deserialize(deserializer)?;
     humantime::parse_duration(text.trim()).map_err(|e| {
         serde::de::Error::custom(format!(
@@ -747,6 +757,19 @@ impl Config {
             );
         }
         self.validate_summarizer()?;
+        self.http.public_url()?;
+        if let Some(listen) = &self.http.listen
+            && listen.parse::<std::net::SocketAddr>().is_err()
+        {
+            return Err(format!(
+                "http.listen {listen:?} is not an address like 0.0.0.0:8080"
+            ));
+        }
+        if let Some(destination) = &self.alerts.destination
+            && destination.trim().is_empty()
+        {
+            return Err("alerts.destination is empty; remove it or name a destination".into());
+        }
         if !(self.classify.threshold.is_finite() && self.classify.threshold > 0.0) {
             return Err("classify.threshold must be a positive number".into());
         }
