@@ -5,6 +5,7 @@ use crate::config::Config;
 use crate::engine::{BriefRequest, Engine};
 use crate::ingest::SourceSpec;
 use crate::model::Brief;
+use crate::schedule::heartbeat::Heartbeat;
 use crate::storage::{Result, Store};
 use crate::summarizer::{Summarizer, Wait, Written};
 
@@ -13,6 +14,8 @@ pub struct App {
     pub store: Store,
     pub engine: Engine,
     pub summarizer: Summarizer,
+    /// Beaten by the scheduler after each round; read by `/readyz`.
+    pub heartbeat: Heartbeat,
 }
 
 impl App {
@@ -40,6 +43,7 @@ impl App {
             store,
             engine,
             summarizer,
+            heartbeat: Heartbeat::default(),
         }
     }
 

@@ -5,6 +5,7 @@
 //! to test and shared by every platform; `summarizer` only rewrites the text of a brief the
 //! engine already built.
 
+pub mod alerts;
 pub mod app;
 pub mod backoff;
 pub mod commands;
@@ -13,12 +14,13 @@ pub mod corpus;
 pub mod delivery;
 pub mod engine;
 pub mod env;
+pub mod http;
 pub mod ingest;
 pub mod model;
 pub mod platforms;
 pub mod redact;
 pub mod render;
 pub mod schedule;
-pub mod server;
 pub mod storage;
 pub mod summarizer;
+pub mod telemetry;

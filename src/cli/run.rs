@@ -15,6 +15,7 @@ use briefbot::delivery::Messengers;
 use briefbot::delivery::console::Console;
 use briefbot::delivery::limit::{Limited, Rate};
 use briefbot::delivery::webhook::Webhook;
+use briefbot::http::{self, Routes};
 use briefbot::ingest::{Backoff, Ingestor, Shared};
 use briefbot::platforms::discord;
 use briefbot::schedule::clock::SystemClock;
@@ -53,6 +54,8 @@ pub async fn run(app: App, args: &RunArgs) -> anyhow::Result<ExitCode> {
             );
         }
     }
+    // Counted from the start, so the first scrape of /metrics sees everything since.
+    briefbot::telemetry::prometheus();
     let (stop, stopped) = watch::channel(false);
     let webhook = &app.config.webhook;
     let webhooks = Limited::new(
@@ -63,24 +66,51 @@ pub async fn run(app: App, args: &RunArgs) -> anyhow::Result<ExitCode> {
     let messengers = Messengers::default()
         .with(Arc::new(Console))
         .with(webhooks.shared());
+    let http_listen = app.config.http.listen();
+    let shared_server = http_listen.is_some();
     // Discord is on when DISCORD_BOT_TOKEN and DISCORD_APPLICATION_ID are set: it registers
     // the slash commands and answers them over the gateway, or over HTTP when
     // DISCORD_PUBLIC_KEY is set, and stops with the rest on `stopped`.
-    let (messengers, discord) = match discord::Settings::from_env(&app.config.discord)? {
-        Some(settings) => {
-            let started = discord::start(app.clone(), &settings, stopped.clone()).await?;
-            (messengers.with(started.messenger), Some(started.task))
-        }
-        None => (messengers, None),
-    };
+    let (messengers, discord, discord_routes) =
+        match discord::Settings::from_env(&app.config.discord)? {
+            Some(settings) => {
+                let started =
+                    discord::start(app.clone(), &settings, shared_server, stopped.clone()).await?;
+                (
+                    messengers.with(started.messenger),
+                    started.task,
+                    started.routes,
+                )
+            }
+            None => (messengers, None, None),
+        };
     // Telegram is on when TELEGRAM_BOT_TOKEN is set: long polling, or the webhook when
     // [telegram] webhook_url / TELEGRAM_WEBHOOK_URL is set, answering commands until `stopped`.
-    let (messengers, telegram) = briefbot::platforms::telegram::start(
+    let telegram = briefbot::platforms::telegram::start(
         app.clone(),
         Arc::new(SystemClock),
         messengers,
+        shared_server,
         stopped.clone(),
     )?;
+    let messengers = telegram.messengers;
+    // One port for health, metrics, the archive and the platforms' endpoints.
+    let http = match &http_listen {
+        Some(listen) => {
+            let mut routes = Routes::new(http::readiness(app.clone(), stopped.clone()));
+            if let Some(router) = discord_routes {
+                routes = routes.mount("Discord", &[discord::interactions::PATH], router)?;
+            }
+            if let Some((path, router)) = telegram.route {
+                routes = routes.mount("the Telegram webhook", &[path.as_str()], router)?;
+            }
+            let (address, task) = http::start(listen, routes, stopped.clone()).await?;
+            eprintln!("HTTP on http://{address}/ (healthz, readyz, metrics)");
+            Some(task)
+        }
+        None => None,
+    };
+    let telegram = telegram.task;
     let platforms = messengers.platforms();
     if app.store.all_subscriptions().await?.is_empty() {
         eprintln!("No subscriptions yet. Try: briefbot subscribe console all 08:00 Europe/Berlin");
@@ -113,6 +143,11 @@ pub async fn run(app: App, args: &RunArgs) -> anyhow::Result<ExitCode> {
         retention_loop(app.clone(), stopped.clone()),
         &ended,
     );
+    let alerts = supervised(
+        "alerts",
+        briefbot::alerts::run(app.clone(), messengers.clone(), stopped.clone()),
+        &ended,
+    );
     let scheduler = Scheduler::new(app.clone(), messengers, Arc::new(SystemClock));
     let schedule_stopped = stopped.clone();
     let schedule = supervised(
@@ -143,7 +178,11 @@ pub async fn run(app: App, args: &RunArgs) -> anyhow::Result<ExitCode> {
     }
     // Let the chat adapters finish the commands they are handling (a Telegram long poll ends
     // within its timeout; Discord's endpoint or gateway closes its connections).
-    for (name, task) in [("Telegram", telegram), ("Discord", discord)] {
+    for (name, task) in [
+        ("Telegram", telegram),
+        ("Discord", discord),
+        ("HTTP server", http),
+    ] {
         if let Some(task) = task
             && tokio::time::timeout(SHUTDOWN_GRACE, task).await.is_err()
         {
@@ -157,6 +196,7 @@ pub async fn run(app: App, args: &RunArgs) -> anyhow::Result<ExitCode> {
     // the next run or delivered extractive.
     prepare.abort();
     retention.abort();
+    alerts.abort();
     app.store.close().await;
     Ok(if failed.is_some() {
         ExitCode::FAILURE

@@ -765,11 +765,7 @@ impl Config {
                 "http.listen {listen:?} is not an address like 0.0.0.0:8080"
             ));
         }
-        if let Some(destination) = &self.alerts.destination
-            && destination.trim().is_empty()
-        {
-            return Err("alerts.destination is empty; remove it or name a destination".into());
-        }
+        crate::alerts::Alerts::from_config(&self.alerts)?;
         if !(self.classify.threshold.is_finite() && self.classify.threshold > 0.0) {
             return Err("classify.threshold must be a positive number".into());
         }

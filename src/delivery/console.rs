@@ -6,6 +6,7 @@ use std::io::Write;
 use futures::future::BoxFuture;
 
 use super::{MessageIds, Messenger, Outgoing, SendError};
+use crate::model::Destination;
 use crate::render::{self, Format};
 
 #[derive(Debug, Default)]
@@ -37,6 +38,21 @@ impl Messenger for Console {
             let id = format!("console-{}", outgoing.delivery_id);
             outgoing.progress.part_delivered(&id).await;
             Ok(vec![id])
+        })
+    }
+
+    fn notify<'a>(
+        &'a self,
+        _destination: &'a Destination,
+        text: &'a str,
+    ) -> BoxFuture<'a, Result<(), SendError>> {
+        Box::pin(async move {
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "──── notice ────\n{text}")
+                .and_then(|_| out.flush())
+                .map_err(|e| SendError::Transient {
+                    reason: format!("cannot write to stdout: {e}"),
+                })
         })
     }
 }

@@ -11,6 +11,7 @@ use futures::future::BoxFuture;
 use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota};
 
 use super::{MessageIds, Messenger, Outgoing, SendError};
+use crate::model::Destination;
 
 /// A budget: `count` sends per `per`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,6 +82,22 @@ impl<M: Messenger> Messenger for Limited<M> {
                 limiter.until_ready().await;
             }
             self.inner.send(outgoing).await
+        })
+    }
+
+    fn notify<'a>(
+        &'a self,
+        destination: &'a Destination,
+        text: &'a str,
+    ) -> BoxFuture<'a, Result<(), SendError>> {
+        Box::pin(async move {
+            if let Some(limiter) = &self.per_destination {
+                limiter.until_key_ready(&destination.key()).await;
+            }
+            if let Some(limiter) = &self.overall {
+                limiter.until_ready().await;
+            }
+            self.inner.notify(destination, text).await
         })
     }
 }

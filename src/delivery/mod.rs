@@ -119,6 +119,21 @@ pub trait Messenger: Send + Sync {
     fn deliveries_in_flight(&self) -> usize {
         0
     }
+
+    /// Posts a short plain-text notice for the operator (feed health), outside the ledger.
+    /// The text may hold feed-derived names and errors: each platform sends it as inert text.
+    fn notify<'a>(
+        &'a self,
+        destination: &'a Destination,
+        text: &'a str,
+    ) -> BoxFuture<'a, Result<(), SendError>> {
+        let _ = (destination, text);
+        Box::pin(async move {
+            Err(SendError::Permanent {
+                reason: format!("{} destinations cannot take notices", self.platform()),
+            })
+        })
+    }
 }
 
 /// The messengers a running bot has, by platform.

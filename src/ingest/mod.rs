@@ -130,6 +130,7 @@ impl<'a> Ingestor<'a> {
             futures::stream::iter(records.into_iter().enumerate())
                 .map(|(index, record)| async move {
                     let report = self.ingest_one(record, now, backoff).await;
+                    crate::telemetry::ingested(&report.name, &report.outcome);
                     on_done(&report);
                     (index, report)
                 })

@@ -12,13 +12,14 @@ use super::shared_briefs::SharedBriefs;
 use crate::app::App;
 use futures::future::BoxFuture;
 
-use crate::delivery::{Messengers, Outgoing, PartProgress};
+use crate::delivery::{Messengers, Outgoing, PartProgress, SendError};
 use crate::engine::BriefRequest;
 use crate::model::Brief;
 use crate::storage::{
     ClaimedDelivery, DeliveryStatus, LedgerAction, SentRecord, StorageError, Subscription,
 };
 use crate::summarizer::Wait;
+use crate::telemetry;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -68,10 +69,27 @@ pub async fn deliver(
     shared: &SharedBriefs,
     delivery: &ClaimedDelivery,
 ) -> Result<Outcome, StorageError> {
+    let subscription = app.store.subscription(delivery.subscription_id).await?;
+    let platform = subscription
+        .as_ref()
+        .map_or("none", |s| s.destination.platform.as_str())
+        .to_string();
+    let outcome = deliver_to(app, messengers, clock, shared, delivery, subscription).await?;
+    telemetry::delivery(&platform, outcome);
+    Ok(outcome)
+}
+
+async fn deliver_to(
+    app: &App,
+    messengers: &Messengers,
+    clock: &dyn Clock,
+    shared: &SharedBriefs,
+    delivery: &ClaimedDelivery,
+    subscription: Option<Subscription>,
+) -> Result<Outcome, StorageError> {
     let store = &app.store;
     let policy = Policy::new(&app.config.schedule);
     let now = clock.now();
-    let subscription = store.subscription(delivery.subscription_id).await?;
     if let Some(action) = policy::before_send(subscription.as_ref(), delivery, now, &policy) {
         return apply(app, delivery, &action, now).await;
     }
@@ -100,7 +118,12 @@ pub async fn deliver(
         delivered_parts: already_delivered.len(),
         progress: &progress,
     };
+    let started = std::time::Instant::now();
     let result = keep_lease(app, clock, delivery, messenger.send(outgoing)).await;
+    telemetry::send_took(platform, started.elapsed());
+    if let Err(SendError::RateLimited { retry_after }) = &result {
+        telemetry::rate_limited(platform, *retry_after);
+    }
     let now = clock.now();
     match result {
         Ok(new_ids) => {

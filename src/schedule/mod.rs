@@ -7,6 +7,7 @@
 
 pub mod clock;
 pub mod deliver;
+pub mod heartbeat;
 pub mod policy;
 pub mod prepare;
 pub mod runner;

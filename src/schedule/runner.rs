@@ -24,6 +24,7 @@ use crate::storage::{
     ClaimedDelivery, DeliveryStatus, DueRow, DueRows, LedgerAction, NEVER, StorageError,
     Subscription,
 };
+use crate::telemetry;
 
 /// Missed occurrences recorded per subscription after downtime; older ones are not listed.
 const MAX_BACKFILL: usize = 24;
@@ -262,6 +263,19 @@ impl Scheduler {
         Ok(Outcome::Failed)
     }
 
+    /// Records a completed round for `/readyz`, and how late the oldest due brief is for
+    /// `/metrics`.
+    async fn beat(&self) {
+        let now = self.clock.now().timestamp();
+        self.app.heartbeat.beat(now);
+        match self.app.store.oldest_due_scheduled_at(now).await {
+            Ok(oldest) => telemetry::oldest_due_age(std::time::Duration::from_secs(
+                oldest.map_or(0, |at| now.saturating_sub(at).max(0) as u64),
+            )),
+            Err(error) => tracing::warn!(%error, "cannot read the oldest due delivery"),
+        }
+    }
+
     /// Ticks and works until `shutdown` turns true, then hands back any rows it still holds.
     /// A failing database is logged and retried next round; the loop itself never gives up.
     pub async fn run(&self, mut shutdown: watch::Receiver<bool>) {
@@ -270,14 +284,16 @@ impl Scheduler {
             if *shutdown.borrow() {
                 break;
             }
-            if let Err(error) = self.tick().await {
-                tracing::error!(%error, "scheduler tick failed");
+            match self.tick().await {
+                Ok(_) => self.beat().await,
+                Err(error) => tracing::error!(%error, "scheduler tick failed"),
             }
             // Keep working while there is work, so a big fan-out does not wait a tick per batch.
             loop {
                 match self.work().await {
                     Ok(report) if report.total() > 0 && !*shutdown.borrow() => {
                         tracing::info!(?report, "deliveries processed");
+                        self.beat().await;
                         continue;
                     }
                     Ok(_) => break,

@@ -418,4 +418,16 @@ impl Store {
             })
             .collect())
     }
+
+    /// The scheduled time of the oldest brief that is due at `now` and not yet out (waiting,
+    /// retrying, rate limited or being sent): how late the latest brief is running.
+    pub async fn oldest_due_scheduled_at(&self, now: i64) -> Result<Option<i64>> {
+        let oldest: Option<i64> = sqlx::query_scalar(
+            "SELECT MIN(scheduled_at) FROM deliveries WHERE status IN ('pending', 'claimed') AND scheduled_at <= $1",
+        )
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(oldest)
+    }
 }

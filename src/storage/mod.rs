@@ -28,7 +28,7 @@ pub use deliveries::{
 };
 pub use items::NewItem;
 pub use ledger_action::LedgerAction;
-pub use sources::SourceRecord;
+pub use sources::{SourceHealth, SourceRecord};
 pub use subscriptions::{NEVER, NewSubscription, Subscription, SubscriptionCounts};
 pub use summaries::Usage;
 
@@ -122,6 +122,12 @@ impl Store {
                     .await?
             }
         }
+        Ok(())
+    }
+
+    /// Answers when the database does: the readiness check.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
     }
 

@@ -21,6 +21,18 @@ pub struct SourceRecord {
     pub item_count: i64,
 }
 
+/// A source's health as the operator's notices tell it.
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct SourceHealth {
+    pub id: i64,
+    pub url: String,
+    pub name: String,
+    pub last_error: Option<String>,
+    /// When the current run of failures began; `None` once it works again.
+    pub failing_since: Option<i64>,
+    pub last_success_at: Option<i64>,
+}
+
 const SELECT_SOURCES: &str = "SELECT s.id, s.url, s.name, s.weight, s.etag, s.last_modified, s.last_fetch_at, \
      s.last_success_at, s.last_error, s.consecutive_failures, s.next_attempt_at, \
      (SELECT COUNT(*) FROM items i WHERE i.source_id = s.id) AS item_count FROM sources s";
@@ -75,7 +87,7 @@ impl Store {
     ) -> Result<()> {
         sqlx::query(
             "UPDATE sources SET etag = $1, last_modified = $2, last_fetch_at = $3, last_success_at = $3, \
-             last_error = NULL, consecutive_failures = 0, next_attempt_at = 0, \
+             last_error = NULL, consecutive_failures = 0, next_attempt_at = 0, failing_since = NULL, \
              name = CASE WHEN name = url AND $4 <> '' THEN $4 ELSE name END WHERE id = $5",
         )
         .bind(etag)
@@ -92,7 +104,7 @@ impl Store {
     pub async fn record_not_modified(&self, source_id: i64, now: i64) -> Result<()> {
         sqlx::query(
             "UPDATE sources SET last_fetch_at = $1, last_success_at = $1, last_error = NULL, \
-             consecutive_failures = 0, next_attempt_at = 0 WHERE id = $2",
+             consecutive_failures = 0, next_attempt_at = 0, failing_since = NULL WHERE id = $2",
         )
         .bind(now)
         .bind(source_id)
@@ -112,7 +124,8 @@ impl Store {
     ) -> Result<()> {
         sqlx::query(
             "UPDATE sources SET last_fetch_at = $1, last_error = $2, \
-             consecutive_failures = consecutive_failures + 1, next_attempt_at = $3 WHERE id = $4",
+             consecutive_failures = consecutive_failures + 1, next_attempt_at = $3, \
+             failing_since = COALESCE(failing_since, $1) WHERE id = $4",
         )
         .bind(now)
         .bind(error)
@@ -147,5 +160,63 @@ impl Store {
         .execute(&self.pool)
         .await?;
         Ok(result.rows_affected() == 1)
+    }
+
+    /// Sources failing since `failing_before` or earlier whose operator has not been told.
+    pub async fn unreported_failing_sources(
+        &self,
+        failing_before: i64,
+    ) -> Result<Vec<SourceHealth>> {
+        Ok(sqlx::query_as::<_, SourceHealth>(
+            "SELECT id, url, name, last_error, failing_since, last_success_at FROM sources \
+             WHERE failing_since IS NOT NULL AND failing_since <= $1 AND alerted_at IS NULL ORDER BY id",
+        )
+        .bind(failing_before)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Sources reported failing that work again.
+    pub async fn unreported_recovered_sources(&self) -> Result<Vec<SourceHealth>> {
+        Ok(sqlx::query_as::<_, SourceHealth>(
+            "SELECT id, url, name, last_error, failing_since, last_success_at FROM sources \
+             WHERE failing_since IS NULL AND alerted_at IS NOT NULL ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Takes the "failing" notice of a source: true for exactly one caller among replicas.
+    pub async fn claim_failing_notice(&self, source_id: i64, now: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE sources SET alerted_at = $1 WHERE id = $2 AND alerted_at IS NULL AND failing_since IS NOT NULL",
+        )
+        .bind(now)
+        .bind(source_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Takes the "recovered" notice of a source: true for exactly one caller among replicas.
+    pub async fn claim_recovered_notice(&self, source_id: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE sources SET alerted_at = NULL WHERE id = $1 AND alerted_at IS NOT NULL AND failing_since IS NULL",
+        )
+        .bind(source_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Gives a notice back after it could not be sent, so the next round tries again:
+    /// `alerted_at` as it was before the claim (`None` for a failing notice).
+    pub async fn release_notice(&self, source_id: i64, alerted_at: Option<i64>) -> Result<()> {
+        sqlx::query("UPDATE sources SET alerted_at = $1 WHERE id = $2")
+            .bind(alerted_at)
+            .bind(source_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 }

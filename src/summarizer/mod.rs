@@ -403,6 +403,7 @@ impl Inner {
         let tokens = result.as_ref().map_or(0, |c| c.tokens);
         self.calls.fetch_add(1, Ordering::Relaxed);
         self.tokens.fetch_add(tokens, Ordering::Relaxed);
+        crate::telemetry::model_called(result.is_ok(), tokens);
         store.add_summarizer_usage(&day, 1, tokens).await?;
         Ok(match result {
             Ok(completion) => Ok(completion.text),
@@ -432,6 +433,7 @@ impl Inner {
 
     fn fell_back(&self, reason: &'static str, count: usize, what: &str, detail: &str) {
         *lock(&self.fallbacks).entry(reason.to_string()).or_default() += count as u64;
+        crate::telemetry::model_fell_back(reason, count);
         tracing::warn!(
             reason,
             count,
@@ -609,6 +611,7 @@ impl Job {
             }
         }
         // Stories the job skipped (no stored items) keep their extractive text too.
+        crate::telemetry::summary_cache(written.model_summaries, written.extractive_summaries);
         written.extractive_summaries +=
             brief.story_count() - written.model_summaries - written.extractive_summaries;
         brief.editorial = self

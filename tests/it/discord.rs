@@ -69,16 +69,7 @@ struct Endpoint {
 }
 
 async fn endpoint(app: &Arc<App>, fake: &FakeDiscord, clock: Arc<dyn Clock>) -> Endpoint {
-    let key = SigningKey::from_bytes(&[7u8; 32]);
-    let public: String = key
-        .verifying_key()
-        .to_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let http = Arc::new(settings(fake).http());
-    let responder = Responder::new(app.clone(), http, clock.clone());
-    let router = interactions::router(responder, interactions::verifier(&public).expect("key"));
+    let (router, key) = endpoint_router(app, fake, clock.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -98,6 +89,48 @@ async fn endpoint(app: &Arc<App>, fake: &FakeDiscord, clock: Arc<dyn Clock>) -> 
         client: reqwest::Client::new(),
         clock,
     }
+}
+
+/// The same endpoint mounted on the shared HTTP server (`[http] listen`).
+async fn shared_endpoint(
+    app: &Arc<App>,
+    fake: &FakeDiscord,
+    clock: Arc<dyn Clock>,
+) -> (Endpoint, tokio::sync::watch::Sender<bool>) {
+    let (router, key) = endpoint_router(app, fake, clock.clone());
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let routes =
+        briefbot::http::Routes::new(briefbot::http::readiness(app.clone(), stopped.clone()))
+            .mount("Discord", &[interactions::PATH], router)
+            .expect("mount");
+    let (address, _task) = briefbot::http::start("127.0.0.1:0", routes, stopped)
+        .await
+        .expect("shared server");
+    let endpoint = Endpoint {
+        url: format!("http://{address}{}", interactions::PATH),
+        key,
+        client: reqwest::Client::new(),
+        clock,
+    };
+    (endpoint, stop)
+}
+
+fn endpoint_router(
+    app: &Arc<App>,
+    fake: &FakeDiscord,
+    clock: Arc<dyn Clock>,
+) -> (axum::Router, SigningKey) {
+    let key = SigningKey::from_bytes(&[7u8; 32]);
+    let public: String = key
+        .verifying_key()
+        .to_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let http = Arc::new(settings(fake).http());
+    let responder = Responder::new(app.clone(), http, clock);
+    let router = interactions::router(responder, interactions::verifier(&public).expect("key"));
+    (router, key)
 }
 
 impl Endpoint {
@@ -265,6 +298,23 @@ async fn unknown_topic_is_a_helpful_ephemeral_error() {
         content.contains("Unknown topic") && content.contains("chips"),
         "{content}"
     );
+}
+
+#[tokio::test]
+async fn the_shared_http_server_serves_interactions_with_the_same_checks() {
+    let fake = FakeDiscord::start().await;
+    let (app, _dir) = app().await;
+    let (endpoint, _stop) =
+        shared_endpoint(&app, &fake, Arc::new(ManualClock::new(Utc::now()))).await;
+    let ping = json!({"id": "1", "application_id": APP_ID.to_string(), "type": 1, "token": "t", "version": 1});
+    let (status, reply) = endpoint.post(&ping).await;
+    assert_eq!((status, &reply["type"]), (200, &json!(1)), "PONG");
+    let forged = "00".repeat(64);
+    let now = endpoint.clock.now().timestamp().to_string();
+    let (status, _) = endpoint
+        .post_signed(&ping.to_string(), Some(&forged), Some(now.as_str()))
+        .await;
+    assert_eq!(status, 401, "bad signature");
 }
 
 #[tokio::test]

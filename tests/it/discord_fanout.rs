@@ -77,7 +77,7 @@ async fn fan_out(label: &str, pace_per_second: f64, scale: f64, channels: usize)
         application_id: 1,
         api_url: Some(fake.url.clone()),
         public_key: None,
-        interactions_listen: String::new(),
+        interactions_listen: None,
     };
     let messenger = Arc::new(
         DiscordMessenger::new(Arc::new(settings.http()))

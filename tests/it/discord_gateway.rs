@@ -124,7 +124,7 @@ async fn gateway_interactions_are_answered_and_deleted_channels_paused() {
         application_id: APP_ID,
         api_url: Some(fake.url.clone()),
         public_key: None,
-        interactions_listen: String::new(),
+        interactions_listen: None,
     };
     let responder = Responder::new(
         app.clone(),

@@ -6,6 +6,7 @@
 
 mod support;
 
+mod alerts;
 mod brief_history;
 mod cli;
 mod crash;
@@ -23,6 +24,7 @@ mod render_golden;
 mod replicas;
 mod scheduler;
 mod server;
+mod service;
 mod storage;
 mod summarizer;
 mod telegram;

@@ -1,4 +1,4 @@
-//! The listeners' HTTP server (`briefbot::server`) against the attacks a public endpoint
+//! The listeners' HTTP server (`briefbot::http::server`) against the attacks a public endpoint
 //! meets: clients that send headers a byte at a time or not at all, too many connections,
 //! oversized bodies and handlers that never finish.
 
@@ -10,7 +10,7 @@ use axum::routing::post;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-use briefbot::server::{self, Limits};
+use briefbot::http::server::{self, Limits};
 
 async fn start(limits: Limits) -> (String, tokio::sync::oneshot::Sender<()>) {
     let router = Router::new()

@@ -490,6 +490,89 @@ async fn rate_limits_wait_blocked_chats_pause_and_migrated_groups_move() {
     h.fake.assert_valid();
 }
 
+/// With `[http] listen` and no `webhook_listen`, the webhook lives on the one shared port,
+/// next to `/healthz`, with the same secret check; a webhook path that collides with one of
+/// briefbot's own is refused by name.
+#[tokio::test]
+async fn webhook_is_served_by_the_shared_http_server() {
+    let h = harness().await;
+    let (_stop_server, server_stopped) = watch::channel(false);
+    let readiness = || briefbot::http::readiness(h.app.clone(), server_stopped.clone());
+    let collision = briefbot::http::Routes::new(readiness()).mount(
+        "the Telegram webhook",
+        &["/metrics"],
+        axum::Router::new(),
+    );
+    let refused = collision.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(
+        refused.contains("/metrics") && refused.contains("the Telegram webhook"),
+        "{refused}"
+    );
+
+    let deferred = briefbot::http::Deferred::default();
+    let routes = briefbot::http::Routes::new(readiness())
+        .mount(
+            "the Telegram webhook",
+            &["/telegram/hook"],
+            deferred.route("/telegram/hook"),
+        )
+        .expect("mount");
+    let (address, _server) = briefbot::http::start("127.0.0.1:0", routes, server_stopped.clone())
+        .await
+        .expect("shared server");
+    let client = reqwest::Client::new();
+    let endpoint = format!("http://{address}/telegram/hook");
+    // Before the bot hands its router over, Telegram is asked to come back later.
+    let early = client
+        .post(&endpoint)
+        .body("{}")
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(early.status().as_u16(), 503);
+
+    let url = url::Url::parse("https://bot.example/telegram/hook").expect("url");
+    let (stopper, task) = h.run_bot(Some(WebhookSettings {
+        url,
+        listen: None,
+        secret: Some("s3cret".to_string().into()),
+        shared: Some(deferred),
+    }));
+    h.fake
+        .wait_for("setWebhook", |calls| {
+            calls.iter().any(|c| c.method == "setWebhook")
+        })
+        .await;
+    let update =
+        json!({"update_id": 1, "message": fake_telegram::message(32, Some(32), "/start", None)});
+    let post = |secret: &str| {
+        client
+            .post(&endpoint)
+            .header("content-type", "application/json")
+            .header("X-Telegram-Bot-Api-Secret-Token", secret)
+            .body(update.to_string())
+            .send()
+    };
+    assert_eq!(post("guess").await.expect("post").status().as_u16(), 401);
+    assert_eq!(post("s3cret").await.expect("post").status().as_u16(), 200);
+    let replies = h.said(32, 1).await;
+    assert!(text(&replies[0]).contains("/brief"), "{}", replies[0]);
+    let health = client
+        .get(format!("http://{address}/healthz"))
+        .send()
+        .await
+        .expect("healthz");
+    assert_eq!(health.status().as_u16(), 200);
+    stop(stopper, task).await;
+    let after = post("s3cret").await.expect("post");
+    assert_eq!(
+        after.status().as_u16(),
+        503,
+        "a stopped bot takes no updates"
+    );
+    h.fake.assert_valid();
+}
+
 #[tokio::test]
 async fn webhook_refuses_a_wrong_secret_and_serves_the_right_one() {
     let h = harness().await;
@@ -501,8 +584,9 @@ async fn webhook_refuses_a_wrong_secret_and_serves_the_right_one() {
     let url = url::Url::parse("https://bot.example/telegram/hook").expect("url");
     let (stopper, task) = h.run_bot(Some(WebhookSettings {
         url,
-        listen,
+        listen: Some(listen),
         secret: Some("s3cret".to_string().into()),
+        shared: None,
     }));
     h.fake
         .wait_for("setWebhook", |calls| {

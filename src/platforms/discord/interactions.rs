@@ -25,7 +25,7 @@ use tokio::sync::{oneshot, watch};
 
 use super::DiscordError;
 use super::respond::{Initial, Responder};
-use crate::server::{self, Limits};
+use crate::http::server::{self, Limits};
 
 /// The route Discord is configured to call.
 pub const PATH: &str = "/discord/interactions";

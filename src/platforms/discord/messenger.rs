@@ -38,6 +38,9 @@ const MISSING_ACCESS: i64 = 50001;
 const MISSING_PERMISSIONS: i64 = 50013;
 const UNKNOWN_CHANNEL: i64 = 10003;
 
+/// A notice is a few lines; escaping at most doubles it, within a message's 2,000 characters.
+const NOTICE_CHARS: usize = 900;
+
 pub struct DiscordMessenger {
     http: Arc<Http>,
     client: reqwest::Client,
@@ -179,6 +182,22 @@ impl Messenger for DiscordMessenger {
     /// covers the round trip and the database work around each delivery.
     fn deliveries_in_flight(&self) -> usize {
         (self.pacer.per_second * 1.5).ceil() as usize
+    }
+
+    /// Plain text with Markdown escaped and every mention disabled.
+    fn notify<'a>(
+        &'a self,
+        destination: &'a Destination,
+        text: &'a str,
+    ) -> BoxFuture<'a, Result<(), SendError>> {
+        Box::pin(async move {
+            let channel = target_channel(destination)?;
+            let text: String = text.chars().take(NOTICE_CHARS).collect();
+            let body = CreateMessage::new()
+                .content(crate::render::markdown::escape(&text))
+                .allowed_mentions(CreateAllowedMentions::new());
+            self.create_message(channel, &body).await.map(|_| ())
+        })
     }
 }
 

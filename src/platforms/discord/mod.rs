@@ -70,7 +70,9 @@ pub struct Settings {
     pub api_url: Option<String>,
     /// Ed25519 public key (hex): answer interactions over HTTP instead of the gateway.
     pub public_key: Option<String>,
-    pub interactions_listen: String,
+    /// The interactions endpoint's own listener; unset, it is served by the shared HTTP
+    /// server (`[http] listen`) when that is on, else on 0.0.0.0:8080.
+    pub interactions_listen: Option<String>,
 }
 
 /// Where the interactions endpoint listens when neither config nor env says.
@@ -99,8 +101,7 @@ impl Settings {
             api_url: var("DISCORD_API_URL"),
             public_key: var("DISCORD_PUBLIC_KEY"),
             interactions_listen: var("DISCORD_INTERACTIONS_LISTEN")
-                .or_else(|| config.interactions_listen.clone())
-                .unwrap_or_else(|| DEFAULT_LISTEN.to_string()),
+                .or_else(|| config.interactions_listen.clone()),
         }))
     }
 
@@ -137,17 +138,21 @@ pub async fn register_commands(http: &Http) -> Result<(), DiscordError> {
         .map_err(|e| DiscordError::Register(e.to_string()))
 }
 
-/// A started Discord adapter: the messenger for the scheduler, and the receiving task.
+/// A started Discord adapter: the messenger for the scheduler, the receiving task, and the
+/// interactions endpoint when the shared HTTP server is to serve it.
 pub struct Started {
     pub messenger: Arc<DiscordMessenger>,
-    pub task: JoinHandle<()>,
+    pub task: Option<JoinHandle<()>>,
+    pub routes: Option<axum::Router>,
 }
 
 /// Registers the commands and starts receiving them — by HTTP endpoint when a public key is
-/// set, else over the gateway — until `shutdown` turns true.
+/// set, else over the gateway — until `shutdown` turns true. With `shared_server`, an
+/// endpoint without a listener of its own is handed back in `routes` to be mounted there.
 pub async fn start(
     app: Arc<App>,
     settings: &Settings,
+    shared_server: bool,
     shutdown: watch::Receiver<bool>,
 ) -> Result<Started, DiscordError> {
     let http = Arc::new(settings.http());
@@ -160,12 +165,25 @@ pub async fn start(
     let task = match &settings.public_key {
         Some(key) => {
             let router = interactions::router(responder, interactions::verifier(key)?);
-            let listener = tokio::net::TcpListener::bind(&settings.interactions_listen)
+            let listen = match &settings.interactions_listen {
+                Some(listen) => listen.clone(),
+                None if shared_server => {
+                    tracing::info!(
+                        path = interactions::PATH,
+                        "Discord interactions endpoint served by the shared HTTP server"
+                    );
+                    return Ok(Started {
+                        messenger,
+                        task: None,
+                        routes: Some(router),
+                    });
+                }
+                None => DEFAULT_LISTEN.to_string(),
+            };
+            let listener = tokio::net::TcpListener::bind(&listen)
                 .await
-                .map_err(|e| {
-                    DiscordError::Serve(format!("{}: {e}", settings.interactions_listen))
-                })?;
-            tracing::info!(address = %settings.interactions_listen, path = interactions::PATH, "Discord interactions endpoint listening");
+                .map_err(|e| DiscordError::Serve(format!("{listen}: {e}")))?;
+            tracing::info!(address = %listen, path = interactions::PATH, "Discord interactions endpoint listening");
             tokio::spawn(async move {
                 if let Err(error) = interactions::serve(listener, router, shutdown).await {
                     tracing::error!(%error, "Discord interactions endpoint stopped");
@@ -182,5 +200,9 @@ pub async fn start(
             })
         }
     };
-    Ok(Started { messenger, task })
+    Ok(Started {
+        messenger,
+        task: Some(task),
+        routes: None,
+    })
 }

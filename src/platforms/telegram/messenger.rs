@@ -34,6 +34,9 @@ use teloxide::adaptors::throttle::Limits;
 /// Longest total wait for rate limits in the middle of a multi-message brief.
 const MAX_INLINE_WAIT: Duration = Duration::from_secs(120);
 
+/// A notice is a few lines; well inside a message's 4,096 characters after escaping.
+const NOTICE_CHARS: usize = 1000;
+
 /// Sends briefs to Telegram chats, channels and forum topics.
 #[derive(Clone)]
 pub struct TelegramMessenger {
@@ -87,6 +90,24 @@ impl Messenger for TelegramMessenger {
                 ids.push(id);
             }
             Ok(ids)
+        })
+    }
+
+    /// Plain text, escaped for the HTML parse mode every other message uses.
+    fn notify<'a>(
+        &'a self,
+        destination: &'a Destination,
+        text: &'a str,
+    ) -> BoxFuture<'a, Result<(), SendError>> {
+        Box::pin(async move {
+            let (chat, thread) = target(destination)?;
+            let text: String = text.chars().take(NOTICE_CHARS).collect();
+            let html = html_escape::encode_text(&text);
+            self.pacer.wait(chat).await;
+            send_part(&self.bot, chat, thread, &html, 0, None, None)
+                .await
+                .map(|_| ())
+                .map_err(send_error)
         })
     }
 }

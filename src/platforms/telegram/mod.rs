@@ -29,6 +29,7 @@ use tokio::task::JoinHandle;
 use crate::app::App;
 use crate::config::TelegramConfig;
 use crate::delivery::Messengers;
+use crate::http::Deferred;
 use crate::schedule::clock::Clock;
 
 pub use messenger::TelegramMessenger;
@@ -71,11 +72,17 @@ pub struct TelegramSettings {
 pub struct WebhookSettings {
     /// The public HTTPS URL Telegram posts to.
     pub url: url::Url,
-    /// Where our listener binds.
-    pub listen: SocketAddr,
+    /// Where our own listener binds; unset, the shared HTTP server (`[http] listen`) serves
+    /// the webhook when it is on, else a listener on 0.0.0.0:8443.
+    pub listen: Option<SocketAddr>,
     /// Expected in `X-Telegram-Bot-Api-Secret-Token`; every replica needs the same one.
     pub secret: Option<SecretString>,
+    /// Set when the shared HTTP server serves the webhook: the router is handed over here.
+    pub shared: Option<Deferred>,
 }
+
+/// Where the webhook listens when neither config nor env says and no shared server is on.
+pub const DEFAULT_WEBHOOK_LISTEN: &str = "0.0.0.0:8443";
 
 /// Telegram's documented limits, with 20/min for groups (teloxide's default is a cautious 10).
 pub fn telegram_limits() -> Limits {
@@ -109,18 +116,21 @@ impl TelegramSettings {
         }
         let url = var("TELEGRAM_WEBHOOK_URL").or_else(|| config.webhook_url.clone());
         if let Some(url) = url {
-            let listen_text = var("TELEGRAM_WEBHOOK_LISTEN")
+            let listen = var("TELEGRAM_WEBHOOK_LISTEN")
                 .or_else(|| config.webhook_listen.clone())
-                .unwrap_or_else(|| "0.0.0.0:8443".to_string());
-            let listen = listen_text.parse().map_err(|_| {
-                TelegramError::Config(format!(
-                    "webhook_listen {listen_text:?} is not an address like 0.0.0.0:8443"
-                ))
-            })?;
+                .map(|text| {
+                    text.trim().parse().map_err(|_| {
+                        TelegramError::Config(format!(
+                            "webhook_listen {text:?} is not an address like {DEFAULT_WEBHOOK_LISTEN}"
+                        ))
+                    })
+                })
+                .transpose()?;
             settings.webhook = Some(WebhookSettings {
                 url: parse_url("webhook_url", &url)?,
                 listen,
                 secret: var("TELEGRAM_WEBHOOK_SECRET").map(SecretString::new),
+                shared: None,
             });
         }
         Ok(Some(settings))
@@ -141,17 +151,41 @@ fn parse_url(what: &str, text: &str) -> Result<url::Url, TelegramError> {
         .map_err(|e| TelegramError::Config(format!("{what} {text:?} is not a URL: {e}")))
 }
 
+/// A started Telegram adapter: the messengers with Telegram's added, the bot's task, and
+/// the webhook's route (path and router) when the shared HTTP server is to serve it.
+pub struct Started {
+    pub messengers: Messengers,
+    pub task: Option<JoinHandle<()>>,
+    pub route: Option<(String, axum::Router)>,
+}
+
 /// When `TELEGRAM_BOT_TOKEN` is set: adds the Telegram messenger and spawns the bot, which
 /// stops when `shutdown` turns true. Without a token, hands `messengers` back unchanged.
+/// With `shared_server`, a webhook without a listener of its own comes back in `route`.
 pub fn start(
     app: Arc<App>,
     clock: Arc<dyn Clock>,
     messengers: Messengers,
+    shared_server: bool,
     shutdown: watch::Receiver<bool>,
-) -> Result<(Messengers, Option<JoinHandle<()>>), TelegramError> {
-    let Some(settings) = TelegramSettings::from_env(&app.config.telegram)? else {
-        return Ok((messengers, None));
+) -> Result<Started, TelegramError> {
+    let Some(mut settings) = TelegramSettings::from_env(&app.config.telegram)? else {
+        return Ok(Started {
+            messengers,
+            task: None,
+            route: None,
+        });
     };
+    let mut route = None;
+    if let Some(webhook) = &mut settings.webhook
+        && webhook.listen.is_none()
+        && shared_server
+    {
+        let deferred = Deferred::default();
+        let path = webhook.url.path().to_string();
+        route = Some((path.clone(), deferred.route(&path)));
+        webhook.shared = Some(deferred);
+    }
     let bot = settings.bot();
     let messengers = messengers.with(Arc::new(TelegramMessenger::new(
         bot.clone(),
@@ -162,7 +196,11 @@ pub fn start(
             tracing::error!(%error, "telegram bot stopped");
         }
     });
-    Ok((messengers, Some(task)))
+    Ok(Started {
+        messengers,
+        task: Some(task),
+        route,
+    })
 }
 
 /// How long polling waits for updates; also about how long a stop may take in polling mode.

@@ -28,7 +28,7 @@ pub fn settings(fake: &FakeDiscord) -> Settings {
         application_id: APP_ID,
         api_url: Some(fake.url.clone()),
         public_key: None,
-        interactions_listen: "127.0.0.1:0".into(),
+        interactions_listen: Some("127.0.0.1:0".into()),
     }
 }
 

@@ -72,6 +72,20 @@ pub async fn fresh_postgres(test: &str) -> Option<String> {
         .unwrap_or(admin);
     Some(format!("{base}/{name}"))
 }
+/// Drops a database `fresh_postgres` made, cutting off whoever is connected to it.
+pub async fn drop_postgres(name: &str) {
+    use sqlx::Connection;
+    let mut connection = sqlx::PgConnection::connect(&postgres_admin_url())
+        .await
+        .expect("connect as admin");
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+    )))
+    .execute(&mut connection)
+    .await
+    .expect("drop database");
+}
+
 pub mod discord_fixtures;
 pub mod fake_discord;
 pub mod fake_openai;
