@@ -2,6 +2,7 @@
 //! the summarizer.
 
 use crate::config::Config;
+use crate::delivery::share::ReplicaShare;
 use crate::engine::{BriefRequest, Engine};
 use crate::ingest::SourceSpec;
 use crate::model::Brief;
@@ -16,6 +17,8 @@ pub struct App {
     pub summarizer: Summarizer,
     /// Beaten by the scheduler after each round; read by `/readyz`.
     pub heartbeat: Heartbeat,
+    /// Live replicas sharing the platforms' rate limits, counted by the scheduler.
+    pub replicas: ReplicaShare,
 }
 
 impl App {
@@ -44,6 +47,7 @@ impl App {
             engine,
             summarizer,
             heartbeat: Heartbeat::default(),
+            replicas: ReplicaShare::default(),
         }
     }
 

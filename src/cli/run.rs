@@ -62,7 +62,8 @@ pub async fn run(app: App, args: &RunArgs) -> anyhow::Result<ExitCode> {
         Webhook::new(webhook.timeout)?,
         Some(Rate::per_second(webhook.per_second)),
         Some(Rate::per_minute(webhook.per_destination_per_minute)),
-    );
+    )
+    .sharing(app.replicas.clone());
     let messengers = Messengers::default()
         .with(Arc::new(Console))
         .with(webhooks.shared());

@@ -10,6 +10,7 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota};
 
+use super::share::ReplicaShare;
 use super::{MessageIds, Messenger, Outgoing, SendError};
 use crate::model::Destination;
 
@@ -46,6 +47,7 @@ pub struct Limited<M> {
     inner: M,
     overall: Option<DefaultDirectRateLimiter>,
     per_destination: Option<DefaultKeyedRateLimiter<String>>,
+    share: ReplicaShare,
 }
 
 impl<M: Messenger> Limited<M> {
@@ -58,6 +60,25 @@ impl<M: Messenger> Limited<M> {
             per_destination: per_destination
                 .and_then(Rate::quota)
                 .map(governor::RateLimiter::keyed),
+            share: ReplicaShare::default(),
+        }
+    }
+
+    /// The overall budget split with the other live replicas.
+    pub fn sharing(mut self, share: ReplicaShare) -> Self {
+        self.share = share;
+        self
+    }
+
+    /// Destination first: waiting on a busy chat must not hold a slot of the overall budget
+    /// that another chat could use. A destination's briefs go out from one replica at a
+    /// time, so only the overall budget is split.
+    async fn wait_turn(&self, destination: &Destination) {
+        if let Some(limiter) = &self.per_destination {
+            limiter.until_key_ready(&destination.key()).await;
+        }
+        if let Some(limiter) = &self.overall {
+            self.share.wait_share(|| limiter.until_ready()).await;
         }
     }
 
@@ -73,14 +94,7 @@ impl<M: Messenger> Messenger for Limited<M> {
 
     fn send<'a>(&'a self, outgoing: Outgoing<'a>) -> BoxFuture<'a, Result<MessageIds, SendError>> {
         Box::pin(async move {
-            // Destination first: waiting on a busy chat must not hold a slot of the overall
-            // budget that another chat could use.
-            if let Some(limiter) = &self.per_destination {
-                limiter.until_key_ready(&outgoing.destination.key()).await;
-            }
-            if let Some(limiter) = &self.overall {
-                limiter.until_ready().await;
-            }
+            self.wait_turn(outgoing.destination).await;
             self.inner.send(outgoing).await
         })
     }
@@ -91,12 +105,7 @@ impl<M: Messenger> Messenger for Limited<M> {
         text: &'a str,
     ) -> BoxFuture<'a, Result<(), SendError>> {
         Box::pin(async move {
-            if let Some(limiter) = &self.per_destination {
-                limiter.until_key_ready(&destination.key()).await;
-            }
-            if let Some(limiter) = &self.overall {
-                limiter.until_ready().await;
-            }
+            self.wait_turn(destination).await;
             self.inner.notify(destination, text).await
         })
     }

@@ -4,6 +4,7 @@
 
 pub mod console;
 pub mod limit;
+pub mod share;
 pub mod webhook;
 
 use std::collections::HashMap;

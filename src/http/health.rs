@@ -23,9 +23,9 @@ impl Readiness {
         Self { app, stopping }
     }
 
-    /// The longest quiet spell of a working scheduler: a few ticks, plus a slow round.
+    /// The longest quiet spell of a working scheduler.
     fn stale_after(&self) -> Duration {
-        self.app.config.schedule.tick * 3 + Duration::from_secs(30)
+        crate::schedule::runner::replica_liveness(&self.app.config.schedule)
     }
 
     /// `Ok` when ready, else why not.

@@ -21,7 +21,7 @@ use super::spec::{Schedule, parse_zone};
 use crate::app::App;
 use crate::delivery::Messengers;
 use crate::storage::{
-    ClaimedDelivery, DeliveryStatus, DueRow, DueRows, LedgerAction, NEVER, StorageError,
+    Backend, ClaimedDelivery, DeliveryStatus, DueRow, DueRows, LedgerAction, NEVER, StorageError,
     Subscription,
 };
 use crate::telemetry;
@@ -268,6 +268,19 @@ impl Scheduler {
     async fn beat(&self) {
         let now = self.clock.now().timestamp();
         self.app.heartbeat.beat(now);
+        // SQLite serves one process (the run lock), which has every budget to itself.
+        if self.app.store.backend() == Backend::Postgres {
+            let live_since = now - replica_liveness(&self.app.config.schedule).as_secs() as i64;
+            match self
+                .app
+                .store
+                .replica_heartbeat(&self.worker, now, live_since)
+                .await
+            {
+                Ok(live) => self.app.replicas.set_replicas(live),
+                Err(error) => tracing::warn!(%error, "cannot count the live replicas"),
+            }
+        }
         match self.app.store.oldest_due_scheduled_at(now).await {
             Ok(oldest) => telemetry::oldest_due_age(std::time::Duration::from_secs(
                 oldest.map_or(0, |at| now.saturating_sub(at).max(0) as u64),
@@ -308,6 +321,11 @@ impl Scheduler {
                 _ = shutdown.changed() => {}
             }
         }
+        if self.app.store.backend() == Backend::Postgres
+            && let Err(error) = self.app.store.leave_replicas(&self.worker).await
+        {
+            tracing::warn!(%error, "could not leave the replica count; the others notice when it goes stale");
+        }
         match self
             .app
             .store
@@ -321,6 +339,12 @@ impl Scheduler {
             }
         }
     }
+}
+
+/// How long a replica counts as live after its last round (and stays ready, `/readyz`): a
+/// few ticks, plus a slow round.
+pub fn replica_liveness(schedule: &crate::config::ScheduleConfig) -> std::time::Duration {
+    schedule.tick * 3 + std::time::Duration::from_secs(30)
 }
 
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {

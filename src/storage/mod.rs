@@ -9,6 +9,7 @@
 mod deliveries;
 mod items;
 mod ledger_action;
+mod replicas;
 pub mod retention;
 pub mod run_lock;
 mod sources;

@@ -297,3 +297,48 @@ async fn brief_queries_read_index_ranges_not_the_whole_history() {
         store.close().await;
     }
 }
+
+#[tokio::test]
+async fn replicas_count_themselves_and_leave_on_shutdown() {
+    for (backend, store, _dir) in crate::support::stores("replica_count").await {
+        let now = 1_800_000_000;
+        assert_eq!(
+            store
+                .replica_heartbeat("a", now, now - 30)
+                .await
+                .expect("a"),
+            1,
+            "{backend}"
+        );
+        assert_eq!(
+            store
+                .replica_heartbeat("b", now + 1, now - 29)
+                .await
+                .expect("b"),
+            2,
+            "{backend}"
+        );
+        // `a` beats again; `c` last beat long ago and does not count.
+        store
+            .replica_heartbeat("c", now - 600, now - 630)
+            .await
+            .expect("c");
+        assert_eq!(
+            store
+                .replica_heartbeat("a", now + 2, now - 28)
+                .await
+                .expect("a"),
+            2,
+            "{backend}"
+        );
+        store.leave_replicas("b").await.expect("leave");
+        assert_eq!(
+            store
+                .replica_heartbeat("a", now + 3, now - 27)
+                .await
+                .expect("a"),
+            1,
+            "{backend}"
+        );
+    }
+}

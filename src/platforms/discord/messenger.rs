@@ -22,6 +22,7 @@ use serenity::model::id::ChannelId;
 
 use super::render::{self, Embed};
 use super::{DiscordError, PLATFORM};
+use crate::delivery::share::ReplicaShare;
 use crate::delivery::{MessageIds, Messenger, Outgoing, SendError};
 use crate::model::Destination;
 
@@ -52,6 +53,7 @@ struct Pacer {
     per_second: f64,
     interval: Duration,
     next: tokio::sync::Mutex<tokio::time::Instant>,
+    share: ReplicaShare,
 }
 
 impl Pacer {
@@ -65,6 +67,7 @@ impl Pacer {
             per_second,
             interval: Duration::from_secs_f64(1.0 / per_second),
             next: tokio::sync::Mutex::new(tokio::time::Instant::now()),
+            share: ReplicaShare::default(),
         }
     }
 
@@ -72,7 +75,8 @@ impl Pacer {
         let start = {
             let mut next = self.next.lock().await;
             let start = (*next).max(tokio::time::Instant::now());
-            *next = start + self.interval;
+            // Each replica spaces its requests by its share of the global rate.
+            *next = start + self.interval * self.share.replicas();
             start
         };
         tokio::time::sleep_until(start).await;
@@ -100,7 +104,15 @@ impl DiscordMessenger {
 
     /// The same messenger allowing itself `per_second` requests (tests scale time with this).
     pub fn with_rate(mut self, per_second: f64) -> Self {
+        let share = self.pacer.share.clone();
         self.pacer = Pacer::new(per_second);
+        self.pacer.share = share;
+        self
+    }
+
+    /// The global rate split with the other live replicas in `share`.
+    pub fn sharing(mut self, share: ReplicaShare) -> Self {
+        self.pacer.share = share;
         self
     }
 

@@ -156,7 +156,7 @@ pub async fn start(
     shutdown: watch::Receiver<bool>,
 ) -> Result<Started, DiscordError> {
     let http = Arc::new(settings.http());
-    let messenger = Arc::new(DiscordMessenger::new(http.clone())?);
+    let messenger = Arc::new(DiscordMessenger::new(http.clone())?.sharing(app.replicas.clone()));
     // A failed registration leaves last run's commands in place; deliveries still work.
     if let Err(error) = register_commands(&http).await {
         tracing::error!(%error, "Discord commands not registered");

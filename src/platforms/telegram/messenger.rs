@@ -27,6 +27,7 @@ use teloxide::types::{
 use super::TelegramBot;
 use super::pacing::Pacer;
 use super::render;
+use crate::delivery::share::ReplicaShare;
 use crate::delivery::{MessageIds, Messenger, Outgoing, SendError};
 use crate::model::Destination;
 use teloxide::adaptors::throttle::Limits;
@@ -48,9 +49,14 @@ impl TelegramMessenger {
     /// Paces scheduled sends within `limits` (Telegram's own, `telegram_limits()`, in
     /// production; scaled ones in tests and benchmarks).
     pub fn new(bot: TelegramBot, limits: Limits) -> Self {
+        Self::sharing(bot, limits, ReplicaShare::default())
+    }
+
+    /// Like `new`, the overall rate split with the other live replicas in `share`.
+    pub fn sharing(bot: TelegramBot, limits: Limits, share: ReplicaShare) -> Self {
         Self {
             bot,
-            pacer: Arc::new(Pacer::new(limits)),
+            pacer: Arc::new(Pacer::new(limits, share)),
         }
     }
 }

@@ -187,9 +187,10 @@ pub fn start(
         webhook.shared = Some(deferred);
     }
     let bot = settings.bot();
-    let messengers = messengers.with(Arc::new(TelegramMessenger::new(
+    let messengers = messengers.with(Arc::new(TelegramMessenger::sharing(
         bot.clone(),
         settings.limits,
+        app.replicas.clone(),
     )));
     let task = tokio::spawn(async move {
         if let Err(error) = bot::run(app, clock, bot, settings.webhook, shutdown).await {

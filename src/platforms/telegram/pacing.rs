@@ -15,6 +15,8 @@ use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLim
 use teloxide::adaptors::throttle::Limits;
 use teloxide::types::ChatId;
 
+use crate::delivery::share::ReplicaShare;
+
 /// Per-chat and per-group intervals are this much longer than the limit allows.
 const CHAT_MARGIN: f64 = 1.1;
 /// Share of the overall limit used.
@@ -26,10 +28,12 @@ pub struct Pacer {
     group: DefaultKeyedRateLimiter<i64>,
     group_interval: Duration,
     overall_per_second: f64,
+    share: ReplicaShare,
 }
 
 impl Pacer {
-    pub fn new(limits: Limits) -> Self {
+    /// Paces to `limits`, the overall rate split with the other live replicas in `share`.
+    pub fn new(limits: Limits, share: ReplicaShare) -> Self {
         let per_second = |count: u32| Duration::from_secs(1) / count.max(1);
         let chat_interval = per_second(limits.messages_per_sec_chat).mul_f64(CHAT_MARGIN);
         let group_interval = (Duration::from_secs(60)
@@ -44,6 +48,7 @@ impl Pacer {
             group: RateLimiter::keyed(one_at_a_time(group_interval)),
             group_interval,
             overall_per_second,
+            share,
         }
     }
 
@@ -55,7 +60,7 @@ impl Pacer {
         } else {
             self.private_chat.until_key_ready(&chat.0).await;
         }
-        self.overall.until_ready().await;
+        self.share.wait_share(|| self.overall.until_ready()).await;
     }
 
     /// Deliveries in flight needed to keep the overall budget busy: while one waits out its
@@ -78,7 +83,7 @@ mod tests {
 
     #[test]
     fn telegrams_limits_become_intervals_with_margin_and_enough_in_flight() {
-        let pacer = Pacer::new(super::super::telegram_limits());
+        let pacer = Pacer::new(super::super::telegram_limits(), ReplicaShare::default());
         assert_eq!(pacer.group_interval, Duration::from_millis(3_300));
         assert!((pacer.overall_per_second - 29.7).abs() < 1e-9);
         // 29.7/s × 3.3 s × 1.5
