@@ -6,6 +6,7 @@
 //! engine already built.
 
 pub mod app;
+pub mod archive;
 pub mod backoff;
 pub mod commands;
 pub mod config;

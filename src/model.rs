@@ -115,6 +115,11 @@ pub struct Brief {
     pub source_count: usize,
     /// The model-written overview and bottom line; `None` for an extractive brief.
     pub editorial: Option<Editorial>,
+    /// The brief's page in the web archive, when it was archived and `[http] public_url` is
+    /// set; the chat renderers end with it. Never stored: the archive id and the public
+    /// address are only known, or may change, after the brief is written.
+    #[serde(skip)]
+    pub permalink: Option<url::Url>,
 }
 
 /// What a model writes around the engine's stories: plain text, already checked against the
