@@ -23,3 +23,4 @@ pub mod schedule;
 pub mod server;
 pub mod storage;
 pub mod summarizer;
+pub mod web;

@@ -6,6 +6,7 @@
 
 mod support;
 
+mod archive;
 mod brief_history;
 mod cli;
 mod crash;
