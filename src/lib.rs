@@ -7,6 +7,7 @@
 
 pub mod alerts;
 pub mod app;
+pub mod archive;
 pub mod backoff;
 pub mod commands;
 pub mod config;
@@ -24,3 +25,4 @@ pub mod schedule;
 pub mod storage;
 pub mod summarizer;
 pub mod telemetry;
+pub mod web;

@@ -29,7 +29,7 @@ pub struct Item {
 }
 
 /// The same news told by one or more outlets, after merging.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Story {
     pub headline: String,
     pub summary: String,
@@ -54,7 +54,7 @@ pub struct Story {
 }
 
 /// The reasons behind one story, for an operator tuning topics.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Why {
     /// Per topic the story is in: its score against the threshold.
     pub topics: Vec<TopicWhy>,
@@ -64,7 +64,7 @@ pub struct Why {
     pub shared: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TopicWhy {
     pub topic: String,
     /// The story's score for the topic (mean over its reports), and the threshold.
@@ -74,7 +74,7 @@ pub struct TopicWhy {
     pub reports_placed: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReportWhy {
     pub url: String,
     /// Score per topic id (the model's where it knows the topic, else the rules').
@@ -87,22 +87,23 @@ pub struct ReportWhy {
     pub entities: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Link {
     pub url: String,
     pub source: String,
     pub title: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Section {
     pub topic: String,
     pub title: String,
     pub stories: Vec<Story>,
 }
 
-/// A finished brief: what every renderer and every platform adapter consumes.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// A finished brief: what every renderer and every platform adapter consumes. Its serde form
+/// is how the web archive stores it (`storage::briefs`); the public JSON is `render::json`'s.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Brief {
     pub title: String,
     /// Topic id when the brief was asked for one topic; `None` for the full brief.
@@ -114,6 +115,11 @@ pub struct Brief {
     pub source_count: usize,
     /// The model-written overview and bottom line; `None` for an extractive brief.
     pub editorial: Option<Editorial>,
+    /// The brief's page in the web archive, when it was archived and `[http] public_url` is
+    /// set; the chat renderers end with it. Never stored: the archive id and the public
+    /// address are only known, or may change, after the brief is written.
+    #[serde(skip)]
+    pub permalink: Option<url::Url>,
 }
 
 /// What a model writes around the engine's stories: plain text, already checked against the

@@ -98,7 +98,12 @@ pub async fn run(app: App, args: &RunArgs) -> anyhow::Result<ExitCode> {
     // One port for health, metrics, the archive and the platforms' endpoints.
     let http = match &http_listen {
         Some(listen) => {
-            let mut routes = Routes::new(http::readiness(app.clone(), stopped.clone()));
+            let site = briefbot::web::Site::from_config(&app.config).map_err(anyhow::Error::msg)?;
+            let mut routes = Routes::new(http::readiness(app.clone(), stopped.clone())).mount(
+                "the brief archive",
+                briefbot::web::PATHS,
+                briefbot::web::router(app.store.clone(), site),
+            )?;
             if let Some(router) = discord_routes {
                 routes = routes.mount("Discord", &[discord::interactions::PATH], router)?;
             }
@@ -106,7 +111,9 @@ pub async fn run(app: App, args: &RunArgs) -> anyhow::Result<ExitCode> {
                 routes = routes.mount("the Telegram webhook", &[path.as_str()], router)?;
             }
             let (address, task) = http::start(listen, routes, stopped.clone()).await?;
-            eprintln!("HTTP on http://{address}/ (healthz, readyz, metrics)");
+            eprintln!(
+                "HTTP on http://{address}/ (the brief archive, feeds, healthz, readyz, metrics)"
+            );
             Some(task)
         }
         None => None,

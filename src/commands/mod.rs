@@ -14,6 +14,7 @@ pub use parse::{COMMANDS, Command, CommandSpec, find, parse, parse_args};
 pub use reply::{Reply, ReplyBody, TopicChoice};
 
 use crate::app::App;
+use crate::archive;
 use crate::engine::BriefRequest;
 use crate::model::Destination;
 use crate::schedule::spec::{Schedule, parse_zone};
@@ -161,7 +162,9 @@ async fn brief(app: &App, topic: Option<&str>, now: DateTime<Utc>) -> Result<Rep
     };
     // A member waits for an answer: cached summaries, and the model only within the deadline.
     let wait = Wait::UpTo(app.config.summarizer.reply_deadline);
-    let brief = app.brief(&request, wait).await?;
+    let mut brief = app.brief(&request, wait).await?;
+    let key = archive::on_demand_key(request.topic.as_deref(), now);
+    brief.permalink = archive::keep(app, &key, &brief, now).await;
     Ok(Reply {
         body: ReplyBody::Brief(Box::new(brief)),
         private: false,

@@ -136,6 +136,7 @@ impl Engine {
             sections,
             source_count,
             editorial: None,
+            permalink: None,
         }
     }
 

@@ -25,6 +25,9 @@ struct BriefView<'a> {
     editorial: Option<&'a Editorial>,
     sections: Vec<SectionView<'a>>,
     source_count: usize,
+    /// The brief's page in the web archive; absent when it has none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    permalink: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -64,6 +67,7 @@ pub fn render(brief: &Brief) -> String {
         editorial: brief.editorial.as_ref(),
         sections: brief.sections.iter().map(section_view).collect(),
         source_count: brief.source_count,
+        permalink: brief.permalink.as_ref().map(url::Url::as_str),
     };
     // Only strings, numbers and lists with string keys: serialising cannot fail, but should
     // serde_json ever disagree, the reader gets valid JSON saying so rather than a panic.
@@ -162,6 +166,16 @@ mod tests {
             keys(&first["links"][0]),
             sorted(vec!["url", "source", "title"])
         );
+    }
+
+    #[test]
+    fn the_permalink_is_there_only_when_the_brief_has_one() {
+        let mut brief = brief(vec![], 0);
+        let value: Value = serde_json::from_str(&render(&brief)).expect("valid JSON");
+        assert!(value.get("permalink").is_none());
+        brief.permalink = url::Url::parse("https://b.example/briefs/7").ok();
+        let value: Value = serde_json::from_str(&render(&brief)).expect("valid JSON");
+        assert_eq!(value["permalink"], "https://b.example/briefs/7");
     }
 
     #[test]

@@ -24,6 +24,7 @@ pub fn render(brief: &Brief) -> String {
         if let Some(topic) = topic_label(brief) {
             out.push_str(&format!("\nTopic: {}\n", escape(topic)));
         }
+        push_permalink(&mut out, brief);
         return out;
     }
     for section in brief.sections.iter().filter(|s| !s.stories.is_empty()) {
@@ -39,7 +40,15 @@ pub fn render(brief: &Brief) -> String {
             escape(&editorial.bottom_line)
         ));
     }
+    push_permalink(&mut out, brief);
     out
+}
+
+/// The link to the brief's archive page, as the last line.
+fn push_permalink(out: &mut String, brief: &Brief) {
+    if let Some(url) = &brief.permalink {
+        out.push_str(&format!("\n[Full brief]({})\n", destination(url.as_str())));
+    }
 }
 
 /// `- **Entity** — Headline. Summary ([Outlet](url), …)`, all on one line.
@@ -287,6 +296,17 @@ mod tests {
         assert_eq!(
             line,
             r"- **\*\*bold\*\* \[x\](javascript:alert(1)) \@everyone \<script\>**. a b ([OK](https://ok.test))"
+        );
+    }
+
+    #[test]
+    fn the_permalink_is_the_last_line() {
+        let mut brief = one_story_brief(story("", "H", "", vec![]));
+        brief.permalink = url::Url::parse("https://b.example/x/briefs/7?a=(1)").ok();
+        assert!(
+            render(&brief).ends_with("\n\n[Full brief](https://b.example/x/briefs/7?a=%281%29)\n"),
+            "{}",
+            render(&brief)
         );
     }
 

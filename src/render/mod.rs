@@ -301,6 +301,7 @@ pub(crate) mod testing {
                 .collect(),
             source_count,
             editorial: None,
+            permalink: None,
         }
     }
 

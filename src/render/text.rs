@@ -32,7 +32,7 @@ pub fn render(brief: &Brief) -> String {
         if let Some(topic) = topic_label(brief) {
             lines.push(format!("Topic: {}", clean_inline(topic)));
         }
-        return finish(lines);
+        return finish(lines, brief);
     }
     for section in brief.sections.iter().filter(|s| !s.stories.is_empty()) {
         let heading = clean_inline(&section.title).to_uppercase();
@@ -51,10 +51,15 @@ pub fn render(brief: &Brief) -> String {
         let bottom_line = format!("Bottom line: {}", clean_inline(&editorial.bottom_line));
         lines.extend(wrap(&bottom_line, WIDTH, "", ""));
     }
-    finish(lines)
+    finish(lines, brief)
 }
 
-fn finish(lines: Vec<String>) -> String {
+/// The lines joined, the link to the brief's archive page last.
+fn finish(mut lines: Vec<String>, brief: &Brief) -> String {
+    if let Some(url) = &brief.permalink {
+        lines.push(String::new());
+        lines.push(format!("Full brief: {url}"));
+    }
     let mut out = lines.join("\n");
     out.push('\n');
     out
@@ -147,6 +152,22 @@ pub(crate) fn wrap(text: &str, width: usize, first: &str, rest: &str) -> Vec<Str
 mod tests {
     use super::super::testing::*;
     use super::*;
+
+    #[test]
+    fn the_permalink_is_the_last_line_even_of_an_empty_brief() {
+        let mut full = one_story_brief(story("", "Headline", "", vec![]));
+        let mut empty = brief(vec![], 0);
+        for brief in [&mut full, &mut empty] {
+            brief.permalink = url::Url::parse("https://b.example/briefs/7").ok();
+            let text = render(brief);
+            assert!(
+                text.ends_with("\n\nFull brief: https://b.example/briefs/7\n"),
+                "{text}"
+            );
+        }
+        full.permalink = None;
+        assert!(!render(&full).contains("Full brief"));
+    }
 
     #[test]
     fn wrap_keeps_words_whole_within_width() {

@@ -10,6 +10,7 @@ use super::clock::Clock;
 use super::policy::{self, Policy};
 use super::shared_briefs::SharedBriefs;
 use crate::app::App;
+use crate::archive;
 use futures::future::BoxFuture;
 
 use crate::delivery::{Messengers, Outgoing, PartProgress, SendError};
@@ -101,7 +102,7 @@ async fn deliver_to(
         return apply(app, delivery, &policy::platform_missing(platform, now), now).await;
     };
     let scheduled = DateTime::from_timestamp(delivery.scheduled_at, 0).unwrap_or(now);
-    let brief = build(app, shared, &subscription, scheduled).await?;
+    let brief = build(app, shared, &subscription, scheduled, now).await?;
     if brief.is_empty() && subscription.skip_if_empty {
         return apply(app, delivery, &policy::nothing_new(), now).await;
     }
@@ -218,17 +219,23 @@ impl PartProgress for LedgerProgress<'_> {
 
 /// The brief a subscription gets for one scheduled time, less what its destination already
 /// has. Prepared ahead (`prepare`): delivery reads the summary cache and never waits on the
-/// model.
+/// model. The shared build is archived whole, so every copy links to the full brief.
 async fn build(
     app: &App,
     shared: &SharedBriefs,
     subscription: &Subscription,
     scheduled: DateTime<Utc>,
+    now: DateTime<Utc>,
 ) -> Result<Brief, StorageError> {
     let request = scheduled_request(app, subscription, scheduled);
     let max_window = Duration::seconds(subscription.max_window_secs.max(60));
     let brief = shared
-        .get_or_build(&request, || app.brief(&request, Wait::CacheOnly))
+        .get_or_build(&request, || async {
+            let mut brief = app.brief(&request, Wait::CacheOnly).await?;
+            let key = archive::scheduled_key(&request);
+            brief.permalink = archive::keep(app, &key, &brief, now).await;
+            Ok::<_, StorageError>(brief)
+        })
         .await?;
     let mut brief = Brief::clone(&brief);
     let delivered = app
@@ -337,6 +344,7 @@ mod tests {
                 overview: "A, B and C.".into(),
                 bottom_line: "All three.".into(),
             }),
+            permalink: None,
         };
         let mut unchanged = brief.clone();
         drop_already_delivered(&mut unchanged, &HashSet::from([1, 3]));

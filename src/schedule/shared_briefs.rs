@@ -123,6 +123,7 @@ mod tests {
                 sections: Vec::new(),
                 source_count: 0,
                 editorial: None,
+                permalink: None,
             })
         };
         let chips = request(Some("chips"));

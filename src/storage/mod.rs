@@ -6,6 +6,7 @@
 //! query exists once and the two backends cannot drift apart. Each backend keeps its own
 //! migrations folder for the few DDL differences (AUTOINCREMENT vs BIGSERIAL).
 
+pub mod briefs;
 mod deliveries;
 mod items;
 mod ledger_action;
@@ -24,6 +25,7 @@ use sqlx::{AnyPool, Executor};
 
 use crate::redact::database_url;
 
+pub use briefs::ArchivedBrief;
 pub use deliveries::{
     ClaimedDelivery, DeliveryRecord, DeliveryStatus, DueRow, DueRows, SentRecord,
 };
@@ -47,6 +49,9 @@ pub enum StorageError {
     /// A query failed.
     #[error("database error: {0}")]
     Query(#[from] sqlx::Error),
+    /// An archived brief could not be written as JSON, or its row no longer reads as one.
+    #[error("archived brief is not valid JSON: {0}")]
+    BriefJson(serde_json::Error),
 }
 
 pub type Result<T, E = StorageError> = std::result::Result<T, E>;

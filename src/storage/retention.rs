@@ -1,5 +1,6 @@
 //! Pruning what no brief will read again, so the database stops growing with every fetch and
-//! every delivery. Rows still in play (pending or claimed deliveries) are never touched.
+//! every delivery, and the brief archive keeps only its configured age. Rows still in play
+//! (pending or claimed deliveries) are never touched.
 
 use super::{Result, Store};
 
@@ -9,6 +10,8 @@ pub struct Cutoffs {
     pub deliveries: i64,
     pub items: i64,
     pub summaries: i64,
+    /// Archived briefs, by when they were archived.
+    pub briefs: i64,
 }
 
 impl Cutoffs {
@@ -19,6 +22,7 @@ impl Cutoffs {
             deliveries: before(retention.deliveries),
             items: before(retention.items),
             summaries: before(retention.summaries),
+            briefs: before(retention.briefs),
         }
     }
 }
@@ -30,11 +34,12 @@ pub struct Pruned {
     pub delivered_items: u64,
     pub items: u64,
     pub summaries: u64,
+    pub briefs: u64,
 }
 
 impl Pruned {
     pub fn total(&self) -> u64 {
-        self.deliveries + self.delivered_items + self.items + self.summaries
+        self.deliveries + self.delivered_items + self.items + self.summaries + self.briefs
     }
 }
 
@@ -62,11 +67,17 @@ impl Store {
             .execute(&self.pool)
             .await?
             .rows_affected();
+        let briefs = sqlx::query("DELETE FROM briefs WHERE created_at < $1")
+            .bind(cutoffs.briefs)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
         Ok(Pruned {
             deliveries,
             delivered_items,
             items,
             summaries,
+            briefs,
         })
     }
 }

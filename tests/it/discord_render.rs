@@ -55,6 +55,7 @@ fn brief(sections: Vec<Section>) -> Brief {
         sections,
         source_count: sources,
         editorial: None,
+        permalink: None,
     }
 }
 

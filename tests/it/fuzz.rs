@@ -515,6 +515,7 @@ fn brief() -> BoxedStrategy<Brief> {
                         overview,
                         bottom_line,
                     }),
+                    permalink: None,
                 }
             },
         )

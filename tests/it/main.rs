@@ -7,6 +7,7 @@
 mod support;
 
 mod alerts;
+mod archive;
 mod brief_history;
 mod cli;
 mod crash;

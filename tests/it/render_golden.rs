@@ -145,6 +145,7 @@ fn sample_brief() -> Brief {
         ],
         source_count: 7,
         editorial: None,
+        permalink: None,
     }
 }
 
@@ -161,6 +162,7 @@ fn empty_topic_brief() -> Brief {
         }],
         source_count: 0,
         editorial: None,
+        permalink: None,
     }
 }
 

@@ -308,6 +308,50 @@ async fn run_serves_health_readiness_and_metrics_that_count_a_scheduled_delivery
     );
     let (status, _) = service.get("/no-such-page").await.expect("answer");
     assert_eq!(status, 404);
+
+    // The brief that went out is in the archive, in its feed, and renders in a browser.
+    let headlines = [
+        "Nvidia unveils a new AI accelerator for data-centre training",
+        "TSMC starts 2nm production of AI chips for cloud customers",
+    ];
+    let (status, home) = service.get("/").await.expect("home page");
+    assert_eq!(status, 200);
+    for headline in headlines {
+        assert!(home.contains(headline), "{headline} on /:\n{home}");
+    }
+    let (status, atom) = service.get("/feeds/all.atom").await.expect("feed");
+    assert_eq!(status, 200);
+    let feed = feed_rs::parser::parse(atom.as_bytes()).expect("the Atom feed parses");
+    assert_eq!(feed.entries.len(), 1, "one brief went out");
+    let entry_html = feed.entries[0]
+        .content
+        .as_ref()
+        .and_then(|c| c.body.clone())
+        .unwrap_or_default();
+    for headline in headlines {
+        assert!(
+            entry_html.contains(headline),
+            "{headline} in the feed entry"
+        );
+    }
+    if let Some(browser) = crate::archive::browser::chromium().await {
+        let url = format!("{}/", service.base);
+        let dom = crate::archive::browser::run(&browser, (1280, 900), "--dump-dom", &url).await;
+        for headline in headlines {
+            assert!(dom.contains(headline), "{headline} in the rendered DOM");
+        }
+        assert!(!dom.contains("<script"), "no script element: {dom}");
+        let shot = crate::archive::browser::artefacts().join("service-home.png");
+        crate::archive::browser::run(
+            &browser,
+            (390, 844),
+            &format!("--screenshot={}", shot.display()),
+            &url,
+        )
+        .await;
+        assert!(shot.exists(), "screenshot kept");
+        eprintln!("screenshot of the served home page: {}", shot.display());
+    }
     service.stop().await;
 }
 

@@ -210,6 +210,7 @@ async fn pruning_removes_only_what_is_past_retention_and_never_work_in_play() {
             deliveries: 10_000,
             items: 10_000,
             summaries: 10_000,
+            briefs: 10_000,
         };
         let pruned = store.prune(&cutoffs).await.expect("prune");
         assert_eq!(

@@ -651,6 +651,7 @@ async fn a_long_brief_arrives_as_several_valid_messages() {
         sections: Vec::new(),
         source_count: 3,
         editorial: None,
+        permalink: None,
     };
     for (topic, title) in [
         ("chips", "Chips & Hardware"),

@@ -64,6 +64,7 @@ fn brief() -> Brief {
         }],
         source_count: 1,
         editorial: None,
+        permalink: None,
     }
 }
 

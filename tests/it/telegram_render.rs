@@ -56,6 +56,7 @@ fn brief(sections: Vec<(&str, &str, Vec<Story>)>) -> Brief {
             .collect(),
         source_count: 4,
         editorial: None,
+        permalink: None,
     }
 }
 

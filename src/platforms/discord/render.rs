@@ -96,6 +96,13 @@ pub fn brief_messages(brief: &Brief) -> Vec<Message> {
             ..Embed::default()
         });
     }
+    if let Some(url) = &brief.permalink {
+        packer.push_embed(Embed {
+            description: Some(masked_link("Full brief", url.as_str())),
+            color: Some(BRIEF_COLOUR),
+            ..Embed::default()
+        });
+    }
     packer.finish()
 }
 
@@ -338,6 +345,7 @@ mod tests {
             }],
             source_count: 3,
             editorial: None,
+            permalink: None,
         }
     }
 
@@ -364,6 +372,19 @@ mod tests {
         for message in &messages {
             assert_eq!(limit_violations(message), Vec::<String>::new());
         }
+    }
+
+    #[test]
+    fn the_permalink_is_the_last_embed() {
+        let mut brief = brief(vec![story("Headline", "Summary.", 1)]);
+        brief.permalink = url::Url::parse("https://b.example/x_(y)/briefs/7").ok();
+        let messages = brief_messages(&brief);
+        let last = messages
+            .last()
+            .and_then(|m| m.embeds.last())
+            .and_then(|e| e.description.clone())
+            .unwrap_or_default();
+        assert_eq!(last, "[Full brief](https://b.example/x_%28y%29/briefs/7)");
     }
 
     #[test]

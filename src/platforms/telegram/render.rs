@@ -195,6 +195,12 @@ fn blocks(brief: &Brief) -> Vec<Block> {
             section: None,
         });
     }
+    if let Some(url) = &brief.permalink {
+        out.push(Block {
+            lines: vec![vec![Span::link(url.as_str(), "Full brief")]],
+            section: None,
+        });
+    }
     out
 }
 
@@ -437,6 +443,7 @@ mod tests {
             }],
             source_count: 1,
             editorial: None,
+            permalink: None,
         }
     }
 
@@ -526,6 +533,19 @@ mod tests {
         );
         assert!(
             html.ends_with("<b>Bottom line:</b> Watch &lt;i&gt;this&lt;/i&gt;."),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn the_permalink_closes_the_last_message() {
+        let mut brief = brief(vec![story("", "A", "", vec![])]);
+        brief.permalink = url::Url::parse("https://b.example/briefs/7?x=\"1\"&y=2").ok();
+        let html = render(&brief).join("\n");
+        assert!(
+            html.ends_with(
+                "\n\n<a href=\"https://b.example/briefs/7?x=%221%22&amp;y=2\">Full brief</a>"
+            ),
             "{html}"
         );
     }
