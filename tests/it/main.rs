@@ -25,6 +25,7 @@ mod replicas;
 mod scheduler;
 mod server;
 mod service;
+mod slack;
 mod storage;
 mod summarizer;
 mod telegram;

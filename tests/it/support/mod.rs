@@ -89,6 +89,7 @@ pub async fn drop_postgres(name: &str) {
 pub mod discord_fixtures;
 pub mod fake_discord;
 pub mod fake_openai;
+pub mod fake_slack;
 pub mod fake_telegram;
 
 /// `count` webhook subscriptions (`{base}/hook/{n}`) whose daily brief fell due a few seconds
