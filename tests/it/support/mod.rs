@@ -88,6 +88,7 @@ pub async fn drop_postgres(name: &str) {
 
 pub mod discord_fixtures;
 pub mod fake_discord;
+pub mod fake_mattermost;
 pub mod fake_openai;
 pub mod fake_slack;
 pub mod fake_telegram;
