@@ -534,3 +534,24 @@ async fn slacks_429_comes_back_with_its_wait() {
     );
     assert_eq!(fake.rate_limited(), 1);
 }
+
+#[tokio::test]
+async fn an_operator_notice_is_inert_text_in_the_channel() {
+    let fake = FakeSlack::start().await;
+    let messenger = SlackMessenger::new(api(&fake), Pace::slack());
+    let destination = Destination::new("slack", CHANNEL, None);
+    messenger
+        .notify(
+            &destination,
+            "Feed <!channel> failing since 06:00: <https://x.example|x> @here",
+        )
+        .await
+        .expect("notice");
+    let posted = fake.posted();
+    assert_eq!(posted.len(), 1);
+    assert_eq!(
+        posted[0].text,
+        "Feed &lt;!channel&gt; failing since 06:00: &lt;https://x.example|x&gt; @\u{2060}here"
+    );
+    assert!(fake.violations().is_empty(), "{:?}", fake.violations());
+}

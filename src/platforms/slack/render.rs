@@ -101,10 +101,15 @@ pub fn brief_messages(brief: &Brief) -> Vec<Message> {
         Some(topic) => format!("{} — {}", brief.title, topic),
         None => brief.title.clone(),
     };
-    // Header text is plain: nothing in it is parsed, so it needs no escaping.
+    // Header text is plain: nothing in it is parsed, so it needs no escaping. Slack refuses
+    // an empty one.
+    let header = match clean_inline(&title) {
+        title if title.is_empty() => "Brief".to_string(),
+        title => cut_plain(&title, MAX_HEADER),
+    };
     packer.push(Block::Header {
         text: Text::PlainText {
-            text: cut_plain(&clean_inline(&title), MAX_HEADER),
+            text: header,
             emoji: false,
         },
     });
@@ -425,6 +430,25 @@ mod tests {
             assert_eq!(limit_violations(message), Vec::<String>::new());
         }
         assert_eq!(messages[0].blocks.len(), MAX_BLOCKS);
+    }
+
+    #[test]
+    fn a_brief_without_a_title_still_has_a_header() {
+        let mut untitled = brief(
+            vec![("chips", "Chips", vec![story("", "S", "", vec![])])],
+            1,
+        );
+        untitled.title = " \n".into();
+        let messages = brief_messages(&untitled);
+        assert_eq!(
+            messages[0].blocks[0],
+            Block::Header {
+                text: Text::PlainText {
+                    text: "Brief".into(),
+                    emoji: false
+                }
+            }
+        );
     }
 
     #[test]
