@@ -154,12 +154,14 @@ impl Brief {
 }
 
 /// Where a brief is delivered: a platform, a chat or channel there, and optionally a thread
-/// (a Telegram forum topic or a Discord thread) inside it.
+/// (a Telegram forum topic, a Discord thread, a Slack thread's parent `ts`, a Mattermost root
+/// post) inside it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Destination {
-    /// `telegram`, `discord`, `webhook` or `console`.
+    /// `telegram`, `discord`, `slack`, `mattermost`, `webhook`, `slack-webhook`,
+    /// `mattermost-webhook` or `console`.
     pub platform: String,
-    /// The platform's chat or channel id; for webhooks, the URL.
+    /// The platform's chat or channel id; for the webhook kinds, the URL.
     pub chat_id: String,
     pub thread_id: Option<String>,
 }
@@ -174,29 +176,30 @@ impl Destination {
     }
 
     /// Reads the operator's form: `console`, `webhook:https://…`, `telegram:CHAT[/THREAD]`,
-    /// `discord:CHANNEL[/THREAD]`.
+    /// `discord:CHANNEL[/THREAD]`, `slack:CHANNEL[/THREAD_TS]`, `mattermost:CHANNEL[/ROOT_ID]`,
+    /// `slack-webhook:https://…`, `mattermost-webhook:https://…`.
     pub fn parse(text: &str) -> Result<Self, String> {
         let text = text.trim();
         if text == "console" {
             return Ok(Self::new("console", "stdout", None));
         }
         let Some((platform, rest)) = text.split_once(':') else {
-            return Err(format!(
-                "cannot read destination {text:?}: use console, webhook:URL, telegram:CHAT_ID[/THREAD_ID] or discord:CHANNEL_ID[/THREAD_ID]"
-            ));
+            return Err(format!("cannot read destination {text:?}: use {FORMS}"));
+        };
+        let (chat, thread) = match rest.split_once('/') {
+            Some((chat, thread)) => (chat, Some(thread)),
+            None => (rest, None),
         };
         match platform {
-            "webhook" if rest.starts_with("http://") || rest.starts_with("https://") => {
-                Ok(Self::new("webhook", rest, None))
+            "webhook" | "slack-webhook" | "mattermost-webhook" => {
+                if rest.starts_with("http://") || rest.starts_with("https://") {
+                    Ok(Self::new(platform, rest, None))
+                } else {
+                    // Not echoed: a mistyped webhook URL is still a secret.
+                    Err(format!("{platform} destination must be an http(s) URL"))
+                }
             }
-            "webhook" => Err(format!(
-                "webhook destination {rest:?} must be an http(s) URL"
-            )),
             "telegram" | "discord" => {
-                let (chat, thread) = match rest.split_once('/') {
-                    Some((chat, thread)) => (chat, Some(thread)),
-                    None => (rest, None),
-                };
                 let numeric = |s: &str| {
                     !s.is_empty()
                         && s.trim_start_matches('-')
@@ -210,12 +213,58 @@ impl Destination {
                 }
                 Ok(Self::new(platform, chat, thread))
             }
-            other => Err(format!(
-                "unknown platform {other:?}: use console, webhook, telegram or discord"
-            )),
+            "slack" => {
+                // Conversation ids are upper-case letters and digits (C…, G…, D…); a thread is
+                // named by its parent message's `ts`, seconds and microseconds.
+                let id = |s: &str| {
+                    !s.is_empty()
+                        && s.chars()
+                            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+                };
+                let ts = |s: &str| {
+                    s.split_once('.').is_some_and(|(secs, micros)| {
+                        [secs, micros]
+                            .iter()
+                            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+                    })
+                };
+                if !id(chat) || thread.is_some_and(|t| !ts(t)) {
+                    return Err(format!(
+                        "slack destination {rest:?} must be CHANNEL_ID or CHANNEL_ID/THREAD_TS, like C0123ABCD/1712345678.000100"
+                    ));
+                }
+                Ok(Self::new(platform, chat, thread))
+            }
+            "mattermost" => {
+                // Mattermost ids are 26 lower-case letters and digits.
+                let id = |s: &str| {
+                    s.len() == 26
+                        && s.chars()
+                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+                };
+                if !id(chat) || thread.is_some_and(|t| !id(t)) {
+                    return Err(format!(
+                        "mattermost destination {rest:?} must be CHANNEL_ID or CHANNEL_ID/ROOT_POST_ID (26-character ids)"
+                    ));
+                }
+                Ok(Self::new(platform, chat, thread))
+            }
+            other => Err(format!("unknown platform {other:?}: use {FORMS}")),
         }
     }
+
+    /// Whether the chat id is a URL, and so a secret that is never shown.
+    pub fn is_webhook(&self) -> bool {
+        matches!(
+            &self.platform[..],
+            "webhook" | "slack-webhook" | "mattermost-webhook"
+        )
+    }
 }
+
+/// Every destination form, for error messages.
+const FORMS: &str = "console, webhook:URL, telegram:CHAT_ID[/THREAD_ID], discord:CHANNEL_ID[/THREAD_ID], \
+slack:CHANNEL_ID[/THREAD_TS], mattermost:CHANNEL_ID[/ROOT_ID], slack-webhook:URL or mattermost-webhook:URL";
 
 impl Destination {
     /// The full text form `parse` reads back, webhook URL included: the key a destination is
@@ -234,7 +283,9 @@ impl std::fmt::Display for Destination {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match (&self.platform[..], &self.thread_id) {
             ("console", _) => write!(f, "console"),
-            ("webhook", _) => write!(f, "webhook:{}", crate::redact::secret_url(&self.chat_id)),
+            (platform, _) if self.is_webhook() => {
+                write!(f, "{platform}:{}", crate::redact::secret_url(&self.chat_id))
+            }
             (platform, Some(thread)) => write!(f, "{platform}:{}/{thread}", self.chat_id),
             (platform, None) => write!(f, "{platform}:{}", self.chat_id),
         }
@@ -252,6 +303,12 @@ mod tests {
             "webhook:https://hooks.example/x?y=1",
             "telegram:-100123/45",
             "discord:987654321",
+            "slack:C0123ABCD",
+            "slack:C0123ABCD/1712345678.000100",
+            "mattermost:4xp9fdt7pbgium38k5k6w95oma",
+            "mattermost:4xp9fdt7pbgium38k5k6w95oma/ghq3kn5ixjrx3x1yb4cfjrj8hw",
+            "slack-webhook:https://hooks.slack.com/services/T1/B2/X",
+            "mattermost-webhook:https://chat.example/hooks/abc",
         ] {
             let parsed = Destination::parse(text).unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(parsed.key(), text);
@@ -269,6 +326,26 @@ mod tests {
         );
         assert!(Destination::parse("telegram:abc").is_err());
         assert!(Destination::parse("webhook:ftp://x").is_err());
-        assert!(Destination::parse("slack:1").is_err());
+        assert!(
+            Destination::parse("slack:c0123").is_err(),
+            "ids are upper case"
+        );
+        assert!(
+            Destination::parse("slack:C1/1712345678").is_err(),
+            "a ts has micros"
+        );
+        assert!(Destination::parse("mattermost:short").is_err());
+        for platform in ["slack-webhook", "mattermost-webhook"] {
+            let hook = Destination::parse(&format!("{platform}:https://hooks.example/T1/SECRET"))
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert!(hook.is_webhook());
+            let shown = hook.to_string();
+            assert!(!shown.contains("SECRET"), "{shown}");
+            assert!(shown.starts_with(&format!("{platform}:https://hooks.example/")));
+            let refused = Destination::parse(&format!("{platform}:ftp://x/SECRET"))
+                .err()
+                .unwrap_or_default();
+            assert!(!refused.contains("SECRET"), "{refused}");
+        }
     }
 }

@@ -17,7 +17,7 @@ use briefbot::delivery::limit::{Limited, Rate};
 use briefbot::delivery::webhook::Webhook;
 use briefbot::http::{self, Routes};
 use briefbot::ingest::{Backoff, Ingestor, Shared};
-use briefbot::platforms::discord;
+use briefbot::platforms::{discord, mattermost, slack};
 use briefbot::schedule::clock::SystemClock;
 use briefbot::schedule::runner::{self, Scheduler};
 use briefbot::storage::retention::Cutoffs;
@@ -85,6 +85,11 @@ pub async fn run(app: App, args: &RunArgs) -> anyhow::Result<ExitCode> {
             }
             None => (messengers, None, None),
         };
+    // Slack is on when SLACK_BOT_TOKEN is set, Mattermost when MATTERMOST_URL and
+    // MATTERMOST_BOT_TOKEN are; their slash commands (SLACK_SIGNING_SECRET,
+    // MATTERMOST_COMMAND_TOKEN) are served by the shared HTTP server. Their incoming-webhook
+    // destinations need no settings.
+    let (messengers, work_chat_routes) = work_chats(&app, messengers, shared_server)?;
     // Telegram is on when TELEGRAM_BOT_TOKEN is set: long polling, or the webhook when
     // [telegram] webhook_url / TELEGRAM_WEBHOOK_URL is set, answering commands until `stopped`.
     let telegram = briefbot::platforms::telegram::start(
@@ -106,6 +111,9 @@ pub async fn run(app: App, args: &RunArgs) -> anyhow::Result<ExitCode> {
             )?;
             if let Some(router) = discord_routes {
                 routes = routes.mount("Discord", &[discord::interactions::PATH], router)?;
+            }
+            for (owner, path, router) in work_chat_routes {
+                routes = routes.mount(owner, &[path], router)?;
             }
             if let Some((path, router)) = telegram.route {
                 routes = routes.mount("the Telegram webhook", &[path.as_str()], router)?;
@@ -211,6 +219,48 @@ pub async fn run(app: App, args: &RunArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Endpoints for the shared HTTP server: who serves them, at which path, with what.
+type Mounts = Vec<(&'static str, &'static str, axum::Router)>;
+
+/// The Slack and Mattermost messengers (apps and incoming webhooks) added to `messengers`,
+/// and the command endpoints the shared HTTP server is to mount.
+fn work_chats(
+    app: &Arc<App>,
+    messengers: Messengers,
+    shared_server: bool,
+) -> anyhow::Result<(Messengers, Mounts)> {
+    let webhook = &app.config.webhook;
+    let overall = Some(Rate::per_second(webhook.per_second));
+    let mut messengers = messengers
+        .with(Arc::new(Limited::new(
+            slack::webhook::SlackWebhook::new(webhook.timeout, slack::pacing::Pace::slack())?,
+            overall,
+            None,
+        )))
+        .with(Arc::new(Limited::new(
+            mattermost::webhook::MattermostWebhook::new(webhook.timeout)?,
+            overall,
+            Some(Rate::per_minute(webhook.per_destination_per_minute)),
+        )));
+    let mut routes = Vec::new();
+    if let Some(settings) = slack::Settings::from_env()? {
+        let started = slack::start(app.clone(), &settings, Arc::new(SystemClock), shared_server)?;
+        messengers = messengers.with(started.messenger);
+        routes.extend(started.routes.map(|r| ("Slack", slack::commands::PATH, r)));
+    }
+    if let Some(settings) = mattermost::Settings::from_env()? {
+        let started =
+            mattermost::start(app.clone(), &settings, Arc::new(SystemClock), shared_server)?;
+        messengers = messengers.with(started.messenger);
+        routes.extend(
+            started
+                .routes
+                .map(|r| ("Mattermost", mattermost::commands::PATH, r)),
+        );
+    }
+    Ok((messengers, routes))
 }
 
 /// Spawns `task`; if it panics, its name goes to `ended`. (A task that returns has nothing to

@@ -14,7 +14,9 @@ use briefbot::model::Destination;
 
 #[derive(Debug, Args)]
 pub struct SubscribeArgs {
-    /// console, webhook:URL, telegram:CHAT_ID[/THREAD_ID] or discord:CHANNEL_ID[/THREAD_ID].
+    /// console, webhook:URL, telegram:CHAT_ID[/THREAD_ID], discord:CHANNEL_ID[/THREAD_ID],
+    /// slack:CHANNEL_ID[/THREAD_TS], mattermost:CHANNEL_ID[/ROOT_ID], slack-webhook:URL or
+    /// mattermost-webhook:URL.
     pub destination: String,
     /// Topic id or alias, or `all`.
     pub topic: String,

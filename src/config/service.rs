@@ -59,7 +59,7 @@ impl HttpConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct AlertsConfig {
     /// A destination as in `briefbot subscribe`: `telegram:CHAT`, `discord:CHANNEL`,
-    /// `webhook:URL` or `console`. No notices unless set.
+    /// `slack:CHANNEL`, `mattermost:CHANNEL`, a webhook kind or `console`. No notices unless set.
     pub destination: Option<String>,
     /// How long a source must have been failing before anyone is told.
     #[serde(deserialize_with = "duration")]

@@ -74,8 +74,9 @@ impl Messenger for Webhook {
     }
 }
 
-/// Sends a JSON body and reads the status as the ledger's policy needs it.
-async fn post(request: reqwest::RequestBuilder, body: String) -> Result<(), SendError> {
+/// Sends a JSON body and reads the status as the ledger's policy needs it (the Slack and
+/// Mattermost incoming-webhook destinations post through it too).
+pub(crate) async fn post(request: reqwest::RequestBuilder, body: String) -> Result<(), SendError> {
     let response = request
         .header(CONTENT_TYPE, "application/json")
         .body(body)

@@ -8,6 +8,7 @@
 
 mod deferred;
 mod health;
+pub mod replay;
 pub mod server;
 
 use std::net::SocketAddr;

@@ -1,6 +1,7 @@
 //! Crash test: `briefbot run` as a real process fans one scheduled brief out to 200 webhook
 //! destinations on a local server, and is killed with SIGKILL mid fan-out three times. Every due
-//! delivery must arrive, and none twice except the one in flight at each kill.
+//! delivery must arrive, and none twice except the one in flight at each kill. The same holds
+//! for Slack channels, through `chat.postMessage` to the fake Slack.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -55,8 +56,13 @@ async fn serve(received: Arc<Mutex<Received>>) -> String {
 }
 
 fn start(config: &Path) -> tokio::process::Child {
+    start_with(config, &[])
+}
+
+fn start_with(config: &Path, env: &[(&str, &str)]) -> tokio::process::Child {
     tokio::process::Command::new(assert_cmd::cargo::cargo_bin("briefbot"))
         .env_remove("BRIEFBOT_DATABASE_URL")
+        .envs(env.iter().copied())
         .arg("--config")
         .arg(config)
         .args(["run", "--no-ingest"])
@@ -177,5 +183,94 @@ async fn kill_9_mid_fan_out_loses_nothing_and_repeats_only_the_brief_in_flight()
     assert!(
         rows.iter().all(|row| row.status == DeliveryStatus::Sent),
         "all recorded as sent"
+    );
+}
+
+/// Posts per Slack channel the fake accepted.
+fn slack_posts(fake: &crate::support::fake_slack::FakeSlack) -> HashMap<String, Vec<String>> {
+    let mut by_channel: HashMap<String, Vec<String>> = HashMap::new();
+    for post in fake.posted() {
+        by_channel.entry(post.channel).or_default().push(post.text);
+    }
+    by_channel
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_mid_slack_fan_out_loses_nothing_and_repeats_only_the_brief_in_flight() {
+    use crate::support::fake_slack::{FakeSlack, TOKEN};
+    use briefbot::model::Destination;
+    // Slack paces posts at four a second in all: 40 channels take ten seconds.
+    const CHANNELS: usize = 40;
+    let fake = FakeSlack::start().await;
+    let env = [
+        ("SLACK_BOT_TOKEN", TOKEN),
+        ("SLACK_API_URL", fake.api_url.as_str()),
+    ];
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database = format!("sqlite://{}", dir.path().join("crash.db").display());
+    let config = dir.path().join("crash.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[database]\nurl = \"{database}\"\n\n[schedule]\ntick = \"100ms\"\nlease = \"30s\"\nconcurrency = 1\nretry_backoff = \"1s\"\n"
+        ),
+    )
+    .expect("config");
+    let store = Store::open(&database).await.expect("store");
+    let destinations: Vec<Destination> = (0..CHANNELS)
+        .map(|n| Destination::new("slack", &format!("C{n:08}"), None))
+        .collect();
+    crate::support::due_subscriptions(&store, &destinations).await;
+
+    let posted = || fake.posted().len();
+    for kill in 0..KILLS {
+        let mut child = start_with(&config, &env);
+        let target = posted() + 4 + kill * 3;
+        wait_for("posts before the kill", Duration::from_secs(60), || {
+            posted() >= target
+        })
+        .await;
+        child.start_kill().expect("SIGKILL");
+        child.wait().await.expect("reap");
+    }
+    assert!(
+        slack_posts(&fake).len() < CHANNELS,
+        "the kills landed before the fan-out finished"
+    );
+    let mut child = start_with(&config, &env);
+    wait_for("every channel", Duration::from_secs(120), || {
+        slack_posts(&fake).len() == CHANNELS
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    child.start_kill().expect("SIGKILL");
+    child.wait().await.expect("reap");
+
+    let by_channel = slack_posts(&fake);
+    let repeats: Vec<(&String, &Vec<String>)> = by_channel
+        .iter()
+        .filter(|(_, texts)| texts.len() > 1)
+        .collect();
+    eprintln!(
+        "{} posts to {CHANNELS} Slack channels; repeats: {repeats:?}",
+        fake.posted().len()
+    );
+    assert_eq!(by_channel.len(), CHANNELS, "every due brief arrived");
+    assert!(
+        repeats.len() <= KILLS,
+        "at most one repeat per kill: {repeats:?}"
+    );
+    for (_, texts) in &repeats {
+        assert!(
+            texts.len() <= 2 && texts.windows(2).all(|w| w[0] == w[1]),
+            "{texts:?}"
+        );
+    }
+    assert!(fake.violations().is_empty(), "{:?}", fake.violations());
+    let rows = store.deliveries(None, 1_000).await.expect("ledger");
+    assert_eq!(rows.len(), CHANNELS);
+    assert!(
+        rows.iter().all(|row| row.status == DeliveryStatus::Sent),
+        "{rows:?}"
     );
 }

@@ -88,16 +88,27 @@ pub async fn drop_postgres(name: &str) {
 
 pub mod discord_fixtures;
 pub mod fake_discord;
+pub mod fake_mattermost;
 pub mod fake_openai;
+pub mod fake_slack;
 pub mod fake_telegram;
 
 /// `count` webhook subscriptions (`{base}/hook/{n}`) whose daily brief fell due a few seconds
 /// ago, posting even when there is no news: the load for the process-level delivery tests.
 pub async fn due_webhook_subscriptions(store: &Store, base: &str, count: usize) {
+    let destinations: Vec<Destination> = (0..count)
+        .map(|number| Destination::new("webhook", &format!("{base}/hook/{number}"), None))
+        .collect();
+    due_subscriptions(store, &destinations).await;
+}
+
+/// A subscription per destination whose daily brief fell due a few seconds ago, posting even
+/// when there is no news.
+pub async fn due_subscriptions(store: &Store, destinations: &[Destination]) {
     let now = chrono::Utc::now().timestamp();
-    for number in 0..count {
+    for destination in destinations {
         let subscription = NewSubscription {
-            destination: Destination::new("webhook", &format!("{base}/hook/{number}"), None),
+            destination: destination.clone(),
             topic: "all".into(),
             schedule: "08:00".into(),
             timezone: "UTC".into(),
