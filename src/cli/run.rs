@@ -234,16 +234,22 @@ fn work_chats(
     let webhook = &app.config.webhook;
     let overall = Some(Rate::per_second(webhook.per_second));
     let mut messengers = messengers
-        .with(Arc::new(Limited::new(
-            slack::webhook::SlackWebhook::new(webhook.timeout, slack::pacing::Pace::slack())?,
-            overall,
-            None,
-        )))
-        .with(Arc::new(Limited::new(
-            mattermost::webhook::MattermostWebhook::new(webhook.timeout)?,
-            overall,
-            Some(Rate::per_minute(webhook.per_destination_per_minute)),
-        )));
+        .with(Arc::new(
+            Limited::new(
+                slack::webhook::SlackWebhook::new(webhook.timeout, slack::pacing::Pace::slack())?,
+                overall,
+                None,
+            )
+            .sharing(app.replicas.clone()),
+        ))
+        .with(Arc::new(
+            Limited::new(
+                mattermost::webhook::MattermostWebhook::new(webhook.timeout)?,
+                overall,
+                Some(Rate::per_minute(webhook.per_destination_per_minute)),
+            )
+            .sharing(app.replicas.clone()),
+        ));
     let mut routes = Vec::new();
     if let Some(settings) = slack::Settings::from_env()? {
         let started = slack::start(app.clone(), &settings, Arc::new(SystemClock), shared_server)?;

@@ -53,6 +53,9 @@ pub fn brief_posts(brief: &Brief) -> Vec<String> {
         let line = format!("\n**Bottom line:** {}\n", escape(&editorial.bottom_line));
         packer.push(&truncate(&line, MAX_STORY));
     }
+    if let Some(url) = &brief.permalink {
+        packer.push(&format!("\n[Full brief]({})\n", destination(url.as_str())));
+    }
     packer.finish()
 }
 
@@ -187,6 +190,25 @@ impl Packer {
 mod tests {
     use super::*;
     use crate::render::testing::{brief, link, story};
+
+    #[test]
+    fn the_permalink_ends_the_last_post() {
+        let one = story(
+            "",
+            "Chips ship",
+            "In volume.",
+            vec![link("https://a.example/1", "A")],
+        );
+        let mut brief = brief(vec![("chips", "Chips", vec![one])], 1);
+        brief.permalink = url::Url::parse("https://b.example/briefs/7?a=(1)").ok();
+        let posts = brief_posts(&brief);
+        let last = posts.last().map(String::as_str).unwrap_or_default();
+        assert!(
+            last.trim_end()
+                .ends_with("[Full brief](https://b.example/briefs/7?a=%281%29)"),
+            "{last}"
+        );
+    }
 
     #[test]
     fn feed_text_mentions_nobody_and_links_only_the_web() {

@@ -2,6 +2,7 @@
 //! paced per channel and reported to the ledger as it goes out, so a retry after any failure
 //! resumes at the first unsent part.
 
+use crate::delivery::share::ReplicaShare;
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
@@ -23,9 +24,14 @@ pub struct SlackMessenger {
 
 impl SlackMessenger {
     pub fn new(api: SlackApi, pace: Pace) -> Self {
+        Self::sharing(api, pace, ReplicaShare::default())
+    }
+
+    /// Like `new`, the overall budget split with the other live replicas in `share`.
+    pub fn sharing(api: SlackApi, pace: Pace, share: ReplicaShare) -> Self {
         Self {
             api,
-            pacer: Arc::new(Pacer::new(pace)),
+            pacer: Arc::new(Pacer::new(pace).sharing(share)),
         }
     }
 

@@ -108,7 +108,11 @@ pub fn start(
     shared_server: bool,
 ) -> Result<Started, SlackError> {
     let api = settings.api()?;
-    let messenger = Arc::new(SlackMessenger::new(api.clone(), pacing::Pace::slack()));
+    let messenger = Arc::new(SlackMessenger::sharing(
+        api.clone(),
+        pacing::Pace::slack(),
+        app.replicas.clone(),
+    ));
     let routes = match (&settings.signing_secret, shared_server) {
         (Some(secret), true) => {
             let responder = commands::Responder::new(app, api, clock)?;

@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
 
+use crate::delivery::share::ReplicaShare;
+
 /// Per-channel intervals are this much longer than the limit allows.
 const CHANNEL_MARGIN: f64 = 1.1;
 
@@ -34,6 +36,7 @@ pub struct Pacer {
     pace: Pace,
     channel: DefaultKeyedRateLimiter<String>,
     overall: DefaultDirectRateLimiter,
+    share: ReplicaShare,
 }
 
 impl Pacer {
@@ -47,14 +50,21 @@ impl Pacer {
             pace,
             channel: RateLimiter::keyed(one_at_a_time(pace.per_channel)),
             overall: RateLimiter::direct(one_at_a_time(overall)),
+            share: ReplicaShare::default(),
         }
+    }
+
+    /// The overall budget split with the other live replicas in `share`.
+    pub fn sharing(mut self, share: ReplicaShare) -> Self {
+        self.share = share;
+        self
     }
 
     /// Waits until a post to `channel` may go: the channel's own turn first (a busy channel
     /// must not hold a slot of the overall budget another channel could use), then the overall.
     pub async fn wait(&self, channel: &str) {
         self.channel.until_key_ready(&channel.to_string()).await;
-        self.overall.until_ready().await;
+        self.share.wait_share(|| self.overall.until_ready()).await;
     }
 
     /// Deliveries in flight that keep the overall budget busy while each waits out its

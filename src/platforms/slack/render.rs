@@ -135,6 +135,11 @@ pub fn brief_messages(brief: &Brief) -> Vec<Message> {
             MAX_SECTION_TEXT,
         )));
     }
+    if let Some(url) = &brief.permalink {
+        packer.push(Block::Context {
+            elements: vec![Text::mrkdwn(link("Full brief", url.as_str()))],
+        });
+    }
     let mut messages = packer.finish();
     let count = messages.len();
     let headline = escape(&format!("{title} — {}", overview(brief)));
@@ -340,6 +345,27 @@ mod tests {
 
     fn texts(messages: &[Message]) -> String {
         serde_json::to_string(messages).unwrap_or_default()
+    }
+
+    #[test]
+    fn the_permalink_is_the_last_block() {
+        let one = story(
+            "",
+            "Chips ship",
+            "In volume.",
+            vec![feed_link("https://a.example/1", "A")],
+        );
+        let mut brief = brief(vec![("chips", "Chips", vec![one])], 1);
+        brief.permalink = url::Url::parse("https://b.example/briefs/7").ok();
+        let messages = brief_messages(&brief);
+        let last = messages
+            .last()
+            .map(|m| texts(std::slice::from_ref(m)))
+            .unwrap_or_default();
+        assert!(
+            last.contains("<https://b.example/briefs/7|Full brief>"),
+            "{last}"
+        );
     }
 
     #[test]
