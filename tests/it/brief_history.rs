@@ -5,7 +5,8 @@
 //! (An empty database would make `brief` ingest the configured feeds first.)
 //!
 //! Run: `cargo test --release --test it brief_history -- --ignored --nocapture`
-//! (`BRIEF_HISTORY_RUNS` changes the 30 runs).
+//! (`BRIEF_HISTORY_RUNS` changes the 30 runs; `BRIEF_HISTORY_KEEP=FILE` keeps the year's
+//! database for a profiler).
 
 use std::time::{Duration, Instant};
 
@@ -123,6 +124,11 @@ async fn a_brief_over_a_year_of_history_costs_about_what_one_over_one_item_does(
     let filled_in = filling.elapsed();
     fill(&one, as_of, 1, 1).await;
 
+    // For a profiler: BRIEF_HISTORY_KEEP=FILE keeps a copy of the year's database.
+    if let Ok(keep) = std::env::var("BRIEF_HISTORY_KEEP") {
+        std::fs::copy(dir.path().join("year.db"), &keep).expect("keep the database");
+        println!("kept the year's database at {keep}");
+    }
     let runs = runs();
     let (full, one) =
         tokio::task::spawn_blocking(move || (time_briefs(&full, runs), time_briefs(&one, runs)))
