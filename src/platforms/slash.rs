@@ -3,8 +3,13 @@
 //! are the shared `commands` words; what differs is how a reply names them, so help and hints
 //! such as "try /unsubscribe chips" are rewritten to "try /briefbot unsubscribe chips".
 
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+
 use crate::app::App;
-use crate::commands::{self, COMMANDS, Command};
+use crate::commands::{self, COMMANDS, Caller, Command, Reply};
+use crate::model::Destination;
 
 /// The command name when a request carries none we can show.
 pub const DEFAULT_COMMAND: &str = "/briefbot";
@@ -48,6 +53,38 @@ pub fn parse(text: &str, command: &str) -> Result<Command, String> {
             ))
         }
     }
+}
+
+/// Answers one slash command sent by `user` in `destination`: help from the command table,
+/// then the shared `commands` module. `may_manage` (an API call or two) is asked only for a
+/// command that changes subscriptions.
+pub async fn reply<F, Fut>(
+    app: &App,
+    now: DateTime<Utc>,
+    destination: Destination,
+    user: &str,
+    text: &str,
+    name: &str,
+    may_manage: F,
+) -> Reply
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let command = match parse(text, name) {
+        Ok(command) => command,
+        Err(message) => return Reply::error(message),
+    };
+    if matches!(command, Command::Help | Command::Start) {
+        return Reply::text(help_text(app, name));
+    }
+    let is_admin = command.spec().admin_only && may_manage().await;
+    let caller = Caller {
+        destination,
+        is_admin,
+        member: Some(user.to_string()),
+    };
+    commands::execute(app, &caller, &command, now).await
 }
 
 /// The help text with every command written as this platform types it.

@@ -25,7 +25,7 @@ use tokio::sync::oneshot;
 use super::api::MattermostApi;
 use super::{MattermostError, PLATFORM, is_id, render};
 use crate::app::App;
-use crate::commands::{self, Caller, Command, Reply, ReplyBody};
+use crate::commands::{Reply, ReplyBody};
 use crate::http::server::secrets_match;
 use crate::ingest::fetch::USER_AGENT;
 use crate::model::Destination;
@@ -122,23 +122,16 @@ impl Responder {
     }
 
     async fn reply(&self, slash_command: &SlashCommand, name: &str) -> Reply {
-        let command = match slash::parse(&slash_command.text, name) {
-            Ok(command) => command,
-            Err(message) => return Reply::error(message),
-        };
-        if matches!(command, Command::Help | Command::Start) {
-            return Reply::text(slash::help_text(&self.app, name));
-        }
-        let is_admin = command.spec().admin_only
-            && self
-                .may_manage(&slash_command.user_id, &slash_command.channel_id)
-                .await;
-        let caller = Caller {
-            destination: Destination::new(PLATFORM, &slash_command.channel_id, None),
-            is_admin,
-            member: Some(slash_command.user_id.clone()),
-        };
-        commands::execute(&self.app, &caller, &command, self.clock.now()).await
+        slash::reply(
+            &self.app,
+            self.clock.now(),
+            Destination::new(PLATFORM, &slash_command.channel_id, None),
+            &slash_command.user_id,
+            &slash_command.text,
+            name,
+            || self.may_manage(&slash_command.user_id, &slash_command.channel_id),
+        )
+        .await
     }
 
     /// System admins manage every channel; a channel's admins manage it.

@@ -25,7 +25,7 @@ use super::api::SlackApi;
 use super::render::{self, Message};
 use super::{PLATFORM, SlackError, signature};
 use crate::app::App;
-use crate::commands::{self, Caller, Command, Reply, ReplyBody};
+use crate::commands::{Reply, ReplyBody};
 use crate::http::replay::Seen;
 use crate::ingest::fetch::USER_AGENT;
 use crate::model::Destination;
@@ -123,24 +123,16 @@ impl Responder {
     }
 
     async fn reply(&self, slash_command: &SlashCommand, name: &str) -> Reply {
-        let command = match slash::parse(&slash_command.text, name) {
-            Ok(command) => command,
-            Err(message) => return Reply::error(message),
-        };
-        if matches!(command, Command::Help | Command::Start) {
-            return Reply::text(slash::help_text(&self.app, name));
-        }
-        // Only a command that changes subscriptions costs the two API calls of the check.
-        let is_admin = command.spec().admin_only
-            && self
-                .may_manage(&slash_command.user_id, &slash_command.channel_id)
-                .await;
-        let caller = Caller {
-            destination: Destination::new(PLATFORM, &slash_command.channel_id, None),
-            is_admin,
-            member: Some(slash_command.user_id.clone()),
-        };
-        commands::execute(&self.app, &caller, &command, self.clock.now()).await
+        slash::reply(
+            &self.app,
+            self.clock.now(),
+            Destination::new(PLATFORM, &slash_command.channel_id, None),
+            &slash_command.user_id,
+            &slash_command.text,
+            name,
+            || self.may_manage(&slash_command.user_id, &slash_command.channel_id),
+        )
+        .await
     }
 
     /// Workspace admins and owners manage every channel; a channel's creator manages it.
