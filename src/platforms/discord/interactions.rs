@@ -9,8 +9,7 @@
 //! that window is refused again, so a captured request cannot be replayed. PING is answered
 //! with PONG.
 
-use std::collections::{HashSet, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{Request, State};
@@ -25,6 +24,7 @@ use tokio::sync::{oneshot, watch};
 
 use super::DiscordError;
 use super::respond::{Initial, Responder};
+use crate::http::replay::Seen;
 use crate::http::server::{self, Limits};
 
 /// The route Discord is configured to call.
@@ -34,41 +34,11 @@ const ANSWER_DEADLINE: Duration = Duration::from_secs(3);
 
 /// How far a signed timestamp may be from now, either way.
 const FRESHNESS: Duration = Duration::from_secs(5 * 60);
-/// Interaction ids remembered at most; past this the oldest are forgotten first. Discord's
-/// own traffic within [`FRESHNESS`] stays far below it.
-const REMEMBERED_IDS: usize = 100_000;
-
 #[derive(Clone)]
 struct Endpoint {
     responder: Responder,
     verifier: Arc<Verifier>,
-    seen: Arc<Mutex<SeenIds>>,
-}
-
-/// Interaction ids answered within the freshness window, oldest first.
-#[derive(Default)]
-struct SeenIds {
-    order: VecDeque<(i64, String)>,
-    ids: HashSet<String>,
-}
-
-impl SeenIds {
-    /// Records `id` as seen at `now`; false when it was seen already within the window.
-    fn first_sighting(&mut self, id: &str, now: i64) -> bool {
-        let window = FRESHNESS.as_secs() as i64;
-        while let Some((at, old)) = self.order.front() {
-            if *at >= now - window && self.order.len() < REMEMBERED_IDS {
-                break;
-            }
-            self.ids.remove(old);
-            self.order.pop_front();
-        }
-        if !self.ids.insert(id.to_string()) {
-            return false;
-        }
-        self.order.push_back((now, id.to_string()));
-        true
-    }
+    seen: Arc<Seen>,
 }
 
 /// Reads the application's public key as Discord shows it (64 hex digits).
@@ -91,7 +61,7 @@ pub fn router(responder: Responder, verifier: Verifier) -> Router {
         .with_state(Endpoint {
             responder,
             verifier: Arc::new(verifier),
-            seen: Arc::default(),
+            seen: Arc::new(Seen::new(FRESHNESS)),
         })
 }
 
@@ -153,12 +123,7 @@ async fn interaction(State(endpoint): State<Endpoint>, request: Request) -> Resp
         }
     };
     let id = interaction_id(&body).unwrap_or_else(|| signature.to_string());
-    let first = endpoint
-        .seen
-        .lock()
-        .map(|mut seen| seen.first_sighting(&id, now))
-        .unwrap_or(false);
-    if !first {
+    if !endpoint.seen.first_sighting(&id, now) {
         tracing::warn!(%id, "a signed interaction was replayed");
         return refuse("interaction already answered");
     }
@@ -187,25 +152,4 @@ fn interaction_id(body: &[u8]) -> Option<String> {
         id: String,
     }
     serde_json::from_slice::<Id>(body).ok().map(|i| i.id)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_id_is_refused_again_within_the_window_and_forgotten_after_it() {
-        let mut seen = SeenIds::default();
-        assert!(seen.first_sighting("1", 1_000));
-        assert!(
-            !seen.first_sighting("1", 1_100),
-            "a replay within five minutes"
-        );
-        assert!(seen.first_sighting("2", 1_100));
-        assert!(
-            seen.first_sighting("1", 1_000 + 301 + 300),
-            "forgotten once stale"
-        );
-        assert_eq!(seen.ids.len(), seen.order.len());
-    }
 }
