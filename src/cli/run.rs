@@ -104,11 +104,12 @@ pub async fn run(app: App, args: &RunArgs) -> anyhow::Result<ExitCode> {
     let http = match &http_listen {
         Some(listen) => {
             let site = briefbot::web::Site::from_config(&app.config).map_err(anyhow::Error::msg)?;
-            let mut routes = Routes::new(http::readiness(app.clone(), stopped.clone())).mount(
-                "the brief archive",
-                briefbot::web::PATHS,
-                briefbot::web::router(app.store.clone(), site),
-            )?;
+            let mut routes = Routes::new(http::Readiness::new(app.clone(), stopped.clone()))
+                .mount(
+                    "the brief archive",
+                    briefbot::web::PATHS,
+                    briefbot::web::router(app.store.clone(), site),
+                )?;
             if let Some(router) = discord_routes {
                 routes = routes.mount("Discord", &[discord::interactions::PATH], router)?;
             }

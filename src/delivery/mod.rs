@@ -105,6 +105,29 @@ pub fn retry_after_seconds(seconds: Option<f64>, fallback: Duration) -> Duration
     }
 }
 
+/// Sends a brief's `parts` (by index) from the first one not yet delivered, recording each as it goes out,
+/// for senders that get no message id back (webhooks): a part's id is its place in the
+/// delivery, `{platform}-{delivery}.{index}`.
+pub async fn send_numbered_parts<F, Fut>(
+    outgoing: &Outgoing<'_>,
+    platform: &str,
+    parts: usize,
+    mut post: F,
+) -> Result<MessageIds, SendError>
+where
+    F: FnMut(usize) -> Fut,
+    Fut: std::future::Future<Output = Result<(), SendError>>,
+{
+    let mut ids = Vec::new();
+    for index in outgoing.delivered_parts..parts {
+        post(index).await?;
+        let id = format!("{platform}-{}.{index}", outgoing.delivery_id);
+        outgoing.progress.part_delivered(&id).await;
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
 /// What a platform hands back for a delivered brief: the message ids of the parts this attempt
 /// sent, in order.
 pub type MessageIds = Vec<String>;

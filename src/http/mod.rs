@@ -21,8 +21,6 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::app::App;
-
 pub use deferred::Deferred;
 pub use health::Readiness;
 pub use server::Limits;
@@ -149,11 +147,6 @@ pub async fn start(
     });
     tracing::info!(address = %bound, "HTTP server listening (/healthz, /readyz, /metrics)");
     Ok((bound, task))
-}
-
-/// What `/readyz` checks, from the app that `run` serves.
-pub fn readiness(app: Arc<App>, stopping: watch::Receiver<bool>) -> Readiness {
-    Readiness::new(app, stopping)
 }
 
 #[cfg(test)]

@@ -60,6 +60,8 @@ pub struct Scheduler {
     worker: String,
     /// Briefs built during a fan-out, shared by the destinations that get the same one.
     shared_briefs: SharedBriefs,
+    /// When `beat` last asked the database (the replica count, the oldest due brief).
+    last_counted: std::sync::Mutex<Option<std::time::Instant>>,
 }
 
 impl Scheduler {
@@ -71,6 +73,7 @@ impl Scheduler {
             clock,
             worker,
             shared_briefs: SharedBriefs::default(),
+            last_counted: std::sync::Mutex::default(),
         }
     }
 
@@ -268,6 +271,13 @@ impl Scheduler {
     async fn beat(&self) {
         let now = self.clock.now().timestamp();
         self.app.heartbeat.beat(now);
+        // A big fan-out runs many rounds a second; once a second is plenty for the database.
+        if let Ok(mut last) = self.last_counted.lock() {
+            if last.is_some_and(|at| at.elapsed() < std::time::Duration::from_secs(1)) {
+                return;
+            }
+            *last = Some(std::time::Instant::now());
+        }
         // SQLite serves one process (the run lock), which has every budget to itself.
         if self.app.store.backend() == Backend::Postgres {
             let live_since = now - replica_liveness(&self.app.config.schedule).as_secs() as i64;

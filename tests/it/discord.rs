@@ -100,7 +100,7 @@ async fn shared_endpoint(
     let (router, key) = endpoint_router(app, fake, clock.clone());
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let routes =
-        briefbot::http::Routes::new(briefbot::http::readiness(app.clone(), stopped.clone()))
+        briefbot::http::Routes::new(briefbot::http::Readiness::new(app.clone(), stopped.clone()))
             .mount("Discord", &[interactions::PATH], router)
             .expect("mount");
     let (address, _task) = briefbot::http::start("127.0.0.1:0", routes, stopped)

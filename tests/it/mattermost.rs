@@ -38,7 +38,7 @@ async fn endpoint(app: &Arc<App>, fake: &FakeMattermost, clock: Arc<dyn Clock>) 
         mattermost::commands::router(responder, SecretString::new(COMMAND_TOKEN.to_string()));
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let routes =
-        briefbot::http::Routes::new(briefbot::http::readiness(app.clone(), stopped.clone()))
+        briefbot::http::Routes::new(briefbot::http::Readiness::new(app.clone(), stopped.clone()))
             .mount("Mattermost", &[mattermost::commands::PATH], router)
             .expect("mount");
     let (address, _task) = briefbot::http::start("127.0.0.1:0", routes, stopped)

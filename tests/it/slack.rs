@@ -48,7 +48,7 @@ async fn endpoint(app: &Arc<App>, fake: &FakeSlack, clock: Arc<dyn Clock>) -> En
     let router = slack::commands::router(responder, SecretString::new(SIGNING_SECRET.to_string()));
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let routes =
-        briefbot::http::Routes::new(briefbot::http::readiness(app.clone(), stopped.clone()))
+        briefbot::http::Routes::new(briefbot::http::Readiness::new(app.clone(), stopped.clone()))
             .mount("Slack", &[slack::commands::PATH], router)
             .expect("mount");
     let (address, _task) = briefbot::http::start("127.0.0.1:0", routes, stopped)

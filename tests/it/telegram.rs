@@ -497,7 +497,7 @@ async fn rate_limits_wait_blocked_chats_pause_and_migrated_groups_move() {
 async fn webhook_is_served_by_the_shared_http_server() {
     let h = harness().await;
     let (_stop_server, server_stopped) = watch::channel(false);
-    let readiness = || briefbot::http::readiness(h.app.clone(), server_stopped.clone());
+    let readiness = || briefbot::http::Readiness::new(h.app.clone(), server_stopped.clone());
     let collision = briefbot::http::Routes::new(readiness()).mount(
         "the Telegram webhook",
         &["/metrics"],

@@ -8,7 +8,7 @@ use futures::future::BoxFuture;
 
 use super::render;
 use crate::delivery::webhook::post;
-use crate::delivery::{MessageIds, Messenger, Outgoing, SendError};
+use crate::delivery::{MessageIds, Messenger, Outgoing, SendError, send_numbered_parts};
 use crate::ingest::fetch::USER_AGENT;
 use crate::model::Destination;
 
@@ -48,15 +48,10 @@ impl Messenger for MattermostWebhook {
     fn send<'a>(&'a self, outgoing: Outgoing<'a>) -> BoxFuture<'a, Result<MessageIds, SendError>> {
         Box::pin(async move {
             let posts = render::brief_posts(outgoing.brief);
-            let mut ids = Vec::new();
-            for (index, text) in posts.iter().enumerate().skip(outgoing.delivered_parts) {
-                self.post(outgoing.destination, text).await?;
-                // Webhooks hand back no post id: the part's place in the delivery is one.
-                let id = format!("{PLATFORM}-{}.{index}", outgoing.delivery_id);
-                outgoing.progress.part_delivered(&id).await;
-                ids.push(id);
-            }
-            Ok(ids)
+            send_numbered_parts(&outgoing, PLATFORM, posts.len(), |index| {
+                self.post(outgoing.destination, &posts[index])
+            })
+            .await
         })
     }
 

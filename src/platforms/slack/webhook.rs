@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::pacing::{Pace, Pacer};
 use super::render::{self, Message};
 use crate::delivery::webhook::post;
-use crate::delivery::{MessageIds, Messenger, Outgoing, SendError};
+use crate::delivery::{MessageIds, Messenger, Outgoing, SendError, send_numbered_parts};
 use crate::ingest::fetch::USER_AGENT;
 use crate::model::Destination;
 
@@ -77,15 +77,10 @@ impl Messenger for SlackWebhook {
     fn send<'a>(&'a self, outgoing: Outgoing<'a>) -> BoxFuture<'a, Result<MessageIds, SendError>> {
         Box::pin(async move {
             let messages = render::brief_messages(outgoing.brief);
-            let mut ids = Vec::new();
-            for (index, message) in messages.iter().enumerate().skip(outgoing.delivered_parts) {
-                self.post(outgoing.destination, message).await?;
-                // Webhooks hand back no message id: the part's place in the delivery is one.
-                let id = format!("{PLATFORM}-{}.{index}", outgoing.delivery_id);
-                outgoing.progress.part_delivered(&id).await;
-                ids.push(id);
-            }
-            Ok(ids)
+            send_numbered_parts(&outgoing, PLATFORM, messages.len(), |index| {
+                self.post(outgoing.destination, &messages[index])
+            })
+            .await
         })
     }
 
