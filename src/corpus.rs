@@ -180,7 +180,16 @@ impl Corpus {
                     features: engine
                         .classifier()
                         .model_features(&item.title, &item.summary),
-                    labels: topics.iter().map(|t| label.topics.contains(t)).collect(),
+                    labels: topics
+                        .iter()
+                        .map(|t| {
+                            if t == crate::engine::learned::ABOUT_AI {
+                                !label.topics.is_empty()
+                            } else {
+                                label.topics.contains(t)
+                            }
+                        })
+                        .collect(),
                     group: self.name.clone(),
                 })
             })

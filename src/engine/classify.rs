@@ -159,7 +159,16 @@ impl Classifier {
         };
         let features = self.features_from(&prepared, (title, summary));
         let probabilities = model.probabilities(&features);
+        let about_ai = prepared.ai_context
+            || model
+                .topic_index(learned::ABOUT_AI)
+                .is_none_or(|index| probabilities[index] >= model.cutoff[index]);
         for (topic, model_index) in self.model_topic.iter().enumerate() {
+            // The rules found no AI context and the model does not think the item belongs
+            // anywhere: "Sneaker brand files for IPO" is not markets news here.
+            if self.topics[topic].requires_ai_context && !about_ai {
+                continue;
+            }
             if let Some(index) = *model_index
                 && prepared.rule_scores[topic].is_some()
             {

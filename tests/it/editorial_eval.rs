@@ -1,14 +1,16 @@
 //! The engine scored as a reader sees it, on labelled corpora written for it by people who
-//! never saw its vocabulary (`tests/fixtures/editorial/`, 16 outlets, RSS 2.0, Atom, RDF and
-//! JSON Feed, Chinese outlets in GBK and UTF-8, wire rewrites, analysis pieces and traps).
+//! never saw its vocabulary (`tests/fixtures/editorial/`, 41 feeds, RSS 2.0, Atom, RDF and
+//! JSON Feed, Chinese outlets in GBK, GB18030 and UTF-8, wire rewrites, analysis pieces and
+//! traps).
 //!
-//! `set-a` and `set-b` are the development split: the topic model is trained on them (with
-//! `tests/fixtures/eval`) and the vocabulary was tuned looking at them. `set-c` and `set-d`
-//! are the locked test split: never trained or tuned on, scored when the work was done. Their
-//! figures are the floors below; the run prints every figure so a change shows its effect.
-//! `set-e` and `set-f` (`SECOND-SPLIT.md`) are a second locked split, written later by someone
-//! who saw neither the engine nor its vocabulary, with invented companies and products: the
-//! honest figure for news the engine has not met.
+//! Three generations of split. The first (`set-a`, `set-b` to develop on, `set-c`, `set-d`
+//! locked) scored 0.89 on its locked half; the second (`set-e`, `set-f`, invented companies,
+//! `SECOND-SPLIT.md`) then showed the engine at 0.63 on names it had never met. The third
+//! (`THIRD-SPLIT.md`) added four more sets written blind. Now `set-f` and `set-i` are the
+//! locked test split: never trained or tuned on, scored before and after the work. Everything
+//! else is the development split the topic model is trained on (`briefbot train-classifier`)
+//! and the vocabulary and thresholds were tuned with, by leaving one corpus out at a time.
+//! The run prints every figure so a change shows its effect.
 
 use std::path::{Path, PathBuf};
 
@@ -56,6 +58,10 @@ fn ingestion_reads_every_labelled_item() {
         "editorial/set-d",
         "editorial/set-e",
         "editorial/set-f",
+        "editorial/set-g",
+        "editorial/set-h",
+        "editorial/set-i",
+        "editorial/set-j",
     ] {
         let corpus = Corpus::load(&corpus_dir(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert!(
@@ -77,41 +83,48 @@ fn ingestion_reads_every_labelled_item() {
     }
 }
 
+/// The locked test split, scored once when the third generation of corpora arrived (before:
+/// `set-f` macro-F1 0.621, merge 0.778; `set-i` 0.835, 0.876) and once when the work was done.
+/// The second figures are the floors.
 #[test]
 fn locked_test_split_keeps_its_scores() {
-    let (scores, _) = score(&["editorial/set-c", "editorial/set-d"]);
+    let (scores, _) = score(&["editorial/set-f", "editorial/set-i"]);
     eprintln!("locked test split: {scores}");
-    let policy = scores.topics["policy"];
     assert!(
-        scores.macro_f1() >= 0.88,
+        scores.macro_f1() >= 0.86,
         "topic macro-F1 {:.3}",
         scores.macro_f1()
     );
     assert!(
-        policy.recall() >= 0.90,
-        "policy recall {:.2}",
-        policy.recall()
-    );
-    assert!(
-        scores.merge.f1() >= 0.94,
+        scores.merge.f1() >= 0.91,
         "merge F1 {:.3}",
         scores.merge.f1()
     );
-    assert!(scores.traps <= 6, "{} traps in topic briefs", scores.traps);
+    assert_eq!(scores.traps, 0, "traps in topic briefs");
 }
 
 #[test]
 fn development_split_is_reported() {
-    let (scores, _) = score(&["eval", "editorial/set-a", "editorial/set-b"]);
+    let (scores, _) = score(&[
+        "eval",
+        "editorial/set-a",
+        "editorial/set-b",
+        "editorial/set-c",
+        "editorial/set-d",
+        "editorial/set-e",
+        "editorial/set-g",
+        "editorial/set-h",
+        "editorial/set-j",
+    ]);
     eprintln!("development split (trained on; in-sample): {scores}");
     // In-sample figures only guard against a broken model file or training run.
     assert!(
-        scores.macro_f1() >= 0.90,
+        scores.macro_f1() >= 0.95,
         "topic macro-F1 {:.3}",
         scores.macro_f1()
     );
     assert!(
-        scores.merge.f1() >= 0.90,
+        scores.merge.f1() >= 0.92,
         "merge F1 {:.3}",
         scores.merge.f1()
     );
@@ -140,26 +153,4 @@ fn briefs_are_deterministic() {
     let story = &first.sections[0].stories[0];
     let why = story.why.as_ref().expect("explain fills why");
     assert!(!why.topics.is_empty() && why.reports.len() == story.links.len());
-}
-
-/// A second locked split (`set-e`, `set-f`), written on 2 December 2026 by someone who saw
-/// neither the engine nor its vocabulary, after every figure above was fixed: scored once, as
-/// it came, with nothing changed on its account. Its floors are the figures of that first run.
-#[test]
-fn second_locked_split_keeps_its_first_scores() {
-    let (scores, _) = score(&["editorial/set-e", "editorial/set-f"]);
-    eprintln!("second locked test split: {scores}");
-    // Far below the first locked split: its outlets name invented companies and products the
-    // gazetteer and the model have never seen, which is what next week's news does too.
-    assert!(
-        scores.macro_f1() >= 0.63,
-        "topic macro-F1 {:.3}",
-        scores.macro_f1()
-    );
-    assert!(
-        scores.merge.f1() >= 0.65,
-        "merge F1 {:.3}",
-        scores.merge.f1()
-    );
-    assert!(scores.traps <= 1, "{} traps in topic briefs", scores.traps);
 }

@@ -17,8 +17,9 @@ use super::entities::Gazetteer;
 mod features;
 use features::{Features, features};
 
-/// Cosine similarity at which two items are candidates for the same story.
-pub const PAIR_THRESHOLD: f32 = 0.20;
+/// Cosine similarity at which two items are candidates for the same story: 0.17 joined more
+/// retellings than 0.20 on corpora left out of tuning and no more neighbours.
+pub const PAIR_THRESHOLD: f32 = 0.17;
 /// Average similarity two groups must keep to be joined.
 const LINK_THRESHOLD: f32 = 0.15;
 /// Items further apart in time than this are different stories even if worded alike.
