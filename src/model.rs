@@ -153,6 +153,64 @@ impl Brief {
     }
 }
 
+/// Which topics a subscription asks for: every topic, or one by id. Stored (and typed by
+/// users) as the topic id or `all`; read into this once, so no caller compares with `"all"`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TopicFilter {
+    All,
+    One(String),
+}
+
+impl TopicFilter {
+    const ALL: &'static str = "all";
+
+    /// The stored or typed form: `all` (any case) is every topic, anything else one id.
+    pub fn parse(text: &str) -> Self {
+        if text.eq_ignore_ascii_case(Self::ALL) {
+            Self::All
+        } else {
+            Self::One(text.to_string())
+        }
+    }
+
+    /// The one topic asked for, or `None` for every topic (as `BriefRequest::topic` wants it).
+    pub fn topic(&self) -> Option<&str> {
+        match self {
+            Self::All => None,
+            Self::One(id) => Some(id),
+        }
+    }
+
+    /// The stored form.
+    pub fn as_str(&self) -> &str {
+        self.topic().unwrap_or(Self::ALL)
+    }
+}
+
+impl From<Option<String>> for TopicFilter {
+    fn from(topic: Option<String>) -> Self {
+        topic.map_or(Self::All, Self::One)
+    }
+}
+
+impl From<&str> for TopicFilter {
+    fn from(text: &str) -> Self {
+        Self::parse(text)
+    }
+}
+
+impl PartialEq<&str> for TopicFilter {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl std::fmt::Display for TopicFilter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Where a brief is delivered: a platform, a chat or channel there, and optionally a thread
 /// (a Telegram forum topic, a Discord thread, a Slack thread's parent `ts`, a Mattermost root
 /// post) inside it.
@@ -295,6 +353,21 @@ impl std::fmt::Display for Destination {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn topic_filters_read_all_in_any_case_and_store_one_form() {
+        assert_eq!(TopicFilter::parse("ALL"), TopicFilter::All);
+        assert_eq!(TopicFilter::All.topic(), None);
+        assert_eq!(TopicFilter::All.as_str(), "all");
+        let chips = TopicFilter::parse("chips");
+        assert_eq!(chips.topic(), Some("chips"));
+        assert_eq!(TopicFilter::parse(chips.as_str()), chips);
+        assert_eq!(TopicFilter::from(None), TopicFilter::All);
+        assert_eq!(
+            TopicFilter::from(Some("policy".to_string())),
+            TopicFilter::One("policy".into())
+        );
+    }
 
     #[test]
     fn destinations_round_trip_through_their_text_form() {

@@ -12,6 +12,7 @@ use briefbot::app::App;
 use briefbot::config::{Config, SummarizerKind, parse_duration};
 use briefbot::engine::BriefRequest;
 use briefbot::ingest::Backoff;
+use briefbot::model::TopicFilter;
 use briefbot::render::{self, Format};
 use briefbot::summarizer::{Stats, Wait, Written};
 
@@ -58,7 +59,7 @@ pub fn apply_summarizer_flag(config: &mut Config, args: &BriefArgs) -> anyhow::R
 pub fn request(config: &Config, args: &BriefArgs) -> anyhow::Result<BriefRequest> {
     let topic = match &args.topic {
         None => None,
-        Some(name) if name.eq_ignore_ascii_case("all") => None,
+        Some(name) if TopicFilter::parse(name) == TopicFilter::All => None,
         Some(name) => match config.find_topic(name) {
             Some(topic) => Some(topic.id.clone()),
             None => {

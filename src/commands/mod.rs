@@ -16,7 +16,7 @@ pub use reply::{Reply, ReplyBody, TopicChoice};
 use crate::app::App;
 use crate::archive;
 use crate::engine::BriefRequest;
-use crate::model::Destination;
+use crate::model::{Destination, TopicFilter};
 use crate::schedule::spec::{Schedule, parse_zone};
 use crate::storage::{NEVER, NewSubscription, StorageError, Subscription};
 use crate::summarizer::Wait;
@@ -133,7 +133,7 @@ pub fn topics_text(app: &App) -> String {
 pub fn resolve_topic(app: &App, name: Option<&str>) -> Result<Option<String>, String> {
     match name.map(str::trim) {
         None | Some("") => Ok(None),
-        Some(name) if name.eq_ignore_ascii_case("all") => Ok(None),
+        Some(name) if TopicFilter::parse(name) == TopicFilter::All => Ok(None),
         Some(name) => app
             .config
             .find_topic(name)
@@ -189,7 +189,7 @@ async fn subscribe(
         });
     };
     let topic = match resolve_topic(app, Some(topic_word)) {
-        Ok(topic) => topic.unwrap_or_else(|| "all".to_string()),
+        Ok(topic) => TopicFilter::from(topic),
         Err(message) => return Ok(Reply::error(message)),
     };
     // A zone is an IANA name ("Europe/Berlin", "UTC", "Japan"), or a misspelt one that starts
@@ -231,7 +231,7 @@ async fn subscribe(
              try 08:00, weekdays 08:30, or a cron with one minute, like 0 */2 * * *."
         )));
     }
-    if let Some(refusal) = over_a_cap(app, caller, &topic).await? {
+    if let Some(refusal) = over_a_cap(app, caller, topic.as_str()).await? {
         return Ok(Reply::error(refusal));
     }
     let Some(next_run) = schedule.next_after(now, zone) else {
@@ -312,17 +312,17 @@ async fn unsubscribe(
             "Which one? /unsubscribe TOPIC, or /unsubscribe all.",
         ));
     };
-    let target = if word.eq_ignore_ascii_case("all") {
-        None
-    } else {
-        match resolve_topic(app, Some(word)) {
-            Ok(topic) => topic,
-            Err(message) => return Ok(Reply::error(message)),
-        }
+    // `all` here removes every subscription of the chat, whatever its topic.
+    let target = match resolve_topic(app, Some(word)) {
+        Ok(topic) => topic.map(TopicFilter::One),
+        Err(message) => return Ok(Reply::error(message)),
     };
     let removed = app
         .store
-        .delete_subscriptions(&caller.destination, target.as_deref())
+        .delete_subscriptions(
+            &caller.destination,
+            target.as_ref().map(TopicFilter::as_str),
+        )
         .await?;
     let message = match (removed, &target) {
         (0, Some(topic)) => format!(
@@ -411,27 +411,24 @@ async fn resume(app: &App, caller: &Caller, now: DateTime<Utc>) -> Result<Reply,
     Ok(Reply::text(format!("Resumed {changed} subscription(s).")).private())
 }
 
-fn topic_title(app: &App, topic: &str) -> String {
-    app.config
-        .topics
-        .iter()
-        .find(|t| t.id == topic)
-        .map(|t| t.title.clone())
-        .unwrap_or_else(|| {
-            if topic == "all" {
-                "all topics".into()
-            } else {
-                topic.into()
-            }
-        })
+fn topic_title(app: &App, filter: &TopicFilter) -> String {
+    match filter {
+        TopicFilter::All => "all topics".into(),
+        TopicFilter::One(id) => app
+            .config
+            .topics
+            .iter()
+            .find(|t| &t.id == id)
+            .map_or_else(|| id.clone(), |t| t.title.clone()),
+    }
 }
 
 fn topic_choices(app: &App, current: &[Subscription]) -> Vec<TopicChoice> {
     let subscribed = |id: &str| current.iter().any(|s| s.topic == id);
     std::iter::once(TopicChoice {
-        id: "all".into(),
+        id: TopicFilter::All.to_string(),
         title: "All topics".into(),
-        subscribed: subscribed("all"),
+        subscribed: subscribed(TopicFilter::All.as_str()),
     })
     .chain(app.config.topics.iter().map(|topic| TopicChoice {
         id: topic.id.clone(),

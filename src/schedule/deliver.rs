@@ -48,7 +48,7 @@ pub fn scheduled_request(
         _ => scheduled - default_window.min(max_window),
     };
     BriefRequest {
-        topic: (subscription.topic != "all").then(|| subscription.topic.clone()),
+        topic: subscription.topic.topic().map(str::to_string),
         as_of: scheduled,
         window: (scheduled - window_start)
             .to_std()

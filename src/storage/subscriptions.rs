@@ -3,14 +3,13 @@
 use sqlx::FromRow;
 
 use super::{Result, Store};
-use crate::model::Destination;
+use crate::model::{Destination, TopicFilter};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Subscription {
     pub id: i64,
     pub destination: Destination,
-    /// A topic id, or `all`.
-    pub topic: String,
+    pub topic: TopicFilter,
     /// Canonical schedule text (see `schedule::spec::Schedule`).
     pub schedule: String,
     /// IANA time zone name.
@@ -29,7 +28,7 @@ pub struct Subscription {
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewSubscription {
     pub destination: Destination,
-    pub topic: String,
+    pub topic: TopicFilter,
     pub schedule: String,
     pub timezone: String,
     pub skip_if_empty: bool,
@@ -79,7 +78,7 @@ impl From<SubscriptionRow> for Subscription {
         Self {
             id: row.id,
             destination: Destination::new(&row.platform, &row.chat_id, thread),
-            topic: row.topic,
+            topic: TopicFilter::parse(&row.topic),
             schedule: row.schedule,
             timezone: row.timezone,
             paused: row.paused != 0,
@@ -118,7 +117,7 @@ impl Store {
         .bind(&new.destination.platform)
         .bind(&new.destination.chat_id)
         .bind(thread(&new.destination))
-        .bind(&new.topic)
+        .bind(new.topic.as_str())
         .bind(&new.schedule)
         .bind(&new.timezone)
         .bind(i64::from(new.skip_if_empty))
@@ -134,7 +133,7 @@ impl Store {
         .bind(&new.destination.platform)
         .bind(&new.destination.chat_id)
         .bind(thread(&new.destination))
-        .bind(&new.topic)
+        .bind(new.topic.as_str())
         .fetch_one(&self.pool)
         .await?;
         Ok(row.into())

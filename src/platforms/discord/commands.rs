@@ -12,7 +12,7 @@ use serenity::model::permissions::Permissions;
 use super::PLATFORM;
 use crate::app::App;
 use crate::commands::{self, COMMANDS, Caller, Command};
-use crate::model::Destination;
+use crate::model::{Destination, TopicFilter};
 
 /// Discord shows at most 25 autocomplete choices (names and values cut to 100 by `short`).
 const MAX_CHOICES: usize = 25;
@@ -161,7 +161,7 @@ pub fn autocomplete(app: &App, interaction: &CommandInteraction) -> CreateAutoco
 /// (shown name, value) of each topic whose id, title or alias contains what was typed.
 pub fn topic_choices(app: &App, typed: &str) -> Vec<(String, String)> {
     let typed = typed.trim().to_lowercase();
-    let mut choices = vec![("All topics".to_string(), "all".to_string())];
+    let mut choices = vec![("All topics".to_string(), TopicFilter::All.to_string())];
     for topic in &app.config.topics {
         let names = std::iter::once(&topic.id)
             .chain(std::iter::once(&topic.title))

@@ -295,7 +295,7 @@ async fn on_callback(
     let destination = destination(chat.id, thread);
     let is_admin = chat_admin(&bot, &chat, query.from.id).await;
     let subscribed = match context.app.store.subscriptions_for(&destination).await {
-        Ok(current) => current.iter().any(|s| s.topic == topic),
+        Ok(current) => current.iter().any(|s| s.topic == topic.as_str()),
         Err(error) => {
             tracing::error!(%error, %destination, "cannot read subscriptions");
             bot.answer_callback_query(query.id.clone())
