@@ -353,14 +353,11 @@ async fn subscriptions(app: &App, caller: &Caller) -> Result<Reply, StorageError
 
 /// One line about a subscription, for chat replies and the operator CLI.
 pub fn describe_subscription(app: &App, subscription: &Subscription) -> String {
-    let when = match (
-        subscription.schedule.parse::<Schedule>(),
-        parse_zone(&subscription.timezone),
-    ) {
-        (Ok(schedule), Ok(_)) if subscription.next_run_at >= NEVER => {
+    let when = match subscription.timing() {
+        Ok((schedule, _)) if subscription.next_run_at >= NEVER => {
             format!("{schedule}, no further runs")
         }
-        (Ok(schedule), Ok(zone)) => {
+        Ok((schedule, zone)) => {
             let next = DateTime::from_timestamp(subscription.next_run_at, 0)
                 .map(|t| {
                     t.with_timezone(&zone)
@@ -394,10 +391,8 @@ async fn resume(app: &App, caller: &Caller, now: DateTime<Utc>) -> Result<Reply,
     // Schedules kept running while paused; start from the next time, rather than catching up on
     // every brief missed meanwhile.
     for subscription in &current {
-        if let (Ok(schedule), Ok(zone)) = (
-            subscription.schedule.parse::<Schedule>(),
-            parse_zone(&subscription.timezone),
-        ) && let Some(next) = schedule.next_after(now, zone)
+        if let Ok((schedule, zone)) = subscription.timing()
+            && let Some(next) = schedule.next_after(now, zone)
         {
             app.store
                 .set_next_run(subscription.id, next.timestamp())

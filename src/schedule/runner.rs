@@ -17,7 +17,7 @@ use super::clock::Clock;
 use super::deliver::{Outcome, deliver};
 use super::policy::format_duration;
 use super::shared_briefs::SharedBriefs;
-use super::spec::{Schedule, parse_zone};
+use super::spec::Schedule;
 use crate::app::App;
 use crate::delivery::Messengers;
 use crate::storage::{
@@ -178,12 +178,9 @@ impl Scheduler {
         &self,
         subscription: &Subscription,
     ) -> Result<Option<(Schedule, chrono_tz::Tz)>, StorageError> {
-        match (
-            subscription.schedule.parse::<Schedule>(),
-            parse_zone(&subscription.timezone),
-        ) {
-            (Ok(schedule), Ok(zone)) => Ok(Some((schedule, zone))),
-            (Err(error), _) | (_, Err(error)) => {
+        match subscription.timing() {
+            Ok(timing) => Ok(Some(timing)),
+            Err(error) => {
                 let reason = format!("stored schedule is unreadable: {error}");
                 tracing::error!(subscription = subscription.id, %reason, "pausing subscription");
                 self.app

@@ -1,9 +1,11 @@
 //! Subscriptions: which destination gets which topic, when, in which time zone.
 
+use chrono_tz::Tz;
 use sqlx::FromRow;
 
 use super::{Result, Store};
 use crate::model::{Destination, TopicFilter};
+use crate::schedule::spec::{Schedule, ScheduleError, parse_zone};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Subscription {
@@ -22,6 +24,14 @@ pub struct Subscription {
     pub next_run_at: i64,
     pub last_delivered_at: Option<i64>,
     pub created_at: i64,
+}
+
+impl Subscription {
+    /// The stored schedule and time zone, read in one place: the scheduler pauses a row it
+    /// cannot read, replies show its text as stored.
+    pub fn timing(&self) -> std::result::Result<(Schedule, Tz), ScheduleError> {
+        Ok((self.schedule.parse()?, parse_zone(&self.timezone)?))
+    }
 }
 
 /// What a `subscribe` command stores.
