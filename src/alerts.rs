@@ -111,7 +111,7 @@ impl Alerts {
 }
 
 /// Checks feed health every minute until `stopped` turns true.
-pub async fn run(app: Arc<App>, messengers: Messengers, mut stopped: watch::Receiver<bool>) {
+pub async fn run(app: Arc<App>, messengers: Messengers, stopped: watch::Receiver<bool>) {
     let alerts = match Alerts::from_config(&app.config.alerts) {
         Ok(Some(alerts)) => alerts,
         Ok(None) => return,
@@ -132,7 +132,8 @@ pub async fn run(app: Arc<App>, messengers: Messengers, mut stopped: watch::Rece
         .into_iter()
         .map(|source| source.url)
         .collect();
-    loop {
+    let mut rounds = crate::periodic::Rounds::every(CHECK_EVERY, stopped);
+    while rounds.next().await {
         match alerts
             .check(&app.store, &messengers, &configured, Utc::now())
             .await
@@ -142,10 +143,6 @@ pub async fn run(app: Arc<App>, messengers: Messengers, mut stopped: watch::Rece
             }
             Ok(_) => {}
             Err(error) => tracing::error!(%error, "feed-health check failed"),
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(CHECK_EVERY) => {}
-            _ = stopped.changed() => return,
         }
     }
 }

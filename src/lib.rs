@@ -18,6 +18,7 @@ pub mod env;
 pub mod http;
 pub mod ingest;
 pub mod model;
+pub mod periodic;
 pub mod platforms;
 pub mod redact;
 pub mod render;

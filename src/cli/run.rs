@@ -17,6 +17,7 @@ use briefbot::delivery::limit::{Limited, Rate};
 use briefbot::delivery::webhook::Webhook;
 use briefbot::http::{self, Routes};
 use briefbot::ingest::{Backoff, Ingestor, Shared};
+use briefbot::periodic::Rounds;
 use briefbot::platforms::{discord, mattermost, slack};
 use briefbot::schedule::clock::SystemClock;
 use briefbot::schedule::runner::{self, Scheduler};
@@ -288,7 +289,7 @@ fn supervised(
     })
 }
 
-async fn ingest_loop(app: Arc<App>, mut stopped: watch::Receiver<bool>) {
+async fn ingest_loop(app: Arc<App>, stopped: watch::Receiver<bool>) {
     let sources = app.configured_sources();
     if sources.is_empty() {
         return;
@@ -306,7 +307,8 @@ async fn ingest_loop(app: Arc<App>, mut stopped: watch::Receiver<bool>) {
             return;
         }
     };
-    loop {
+    let mut rounds = Rounds::every(app.config.schedule.ingest_interval, stopped);
+    while rounds.next().await {
         match ingestor
             .ingest(&sources, Utc::now(), Backoff::Respect, &|_| {})
             .await
@@ -314,25 +316,18 @@ async fn ingest_loop(app: Arc<App>, mut stopped: watch::Receiver<bool>) {
             Ok(reports) => tracing::info!(sources = reports.len(), "ingested"),
             Err(error) => tracing::error!(%error, "ingestion failed"),
         }
-        tokio::select! {
-            _ = tokio::time::sleep(app.config.schedule.ingest_interval) => {}
-            _ = stopped.changed() => return,
-        }
     }
 }
 
 /// Prunes what no brief reads any more, at start and then every `[retention] interval`.
-async fn retention_loop(app: Arc<App>, mut stopped: watch::Receiver<bool>) {
-    loop {
+async fn retention_loop(app: Arc<App>, stopped: watch::Receiver<bool>) {
+    let mut rounds = Rounds::every(app.config.retention.interval, stopped);
+    while rounds.next().await {
         let cutoffs = Cutoffs::at(Utc::now().timestamp(), &app.config.retention);
         match app.store.prune(&cutoffs).await {
             Ok(pruned) if pruned.total() > 0 => tracing::info!(?pruned, "pruned old rows"),
             Ok(_) => {}
             Err(error) => tracing::error!(%error, "pruning failed; trying again next interval"),
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(app.config.retention.interval) => {}
-            _ = stopped.changed() => return,
         }
     }
 }

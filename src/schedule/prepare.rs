@@ -50,14 +50,12 @@ pub async fn prepare_due(app: &App, clock: &dyn Clock) -> Result<usize, StorageE
 
 /// Runs `prepare_due` every scheduler tick until shutdown. Separate from the delivery loop so
 /// a slow model call never holds up a delivery.
-pub async fn run(app: Arc<App>, clock: Arc<dyn Clock>, mut shutdown: watch::Receiver<bool>) {
+pub async fn run(app: Arc<App>, clock: Arc<dyn Clock>, shutdown: watch::Receiver<bool>) {
     if !app.summarizer.is_enabled() {
         return;
     }
-    loop {
-        if *shutdown.borrow() {
-            break;
-        }
+    let mut rounds = crate::periodic::Rounds::every(app.config.schedule.tick, shutdown);
+    while rounds.next().await {
         match prepare_due(&app, clock.as_ref()).await {
             Ok(0) => {}
             Ok(briefs) => {
@@ -65,10 +63,6 @@ pub async fn run(app: Arc<App>, clock: Arc<dyn Clock>, mut shutdown: watch::Rece
                 tracing::info!(briefs, ?stats, "scheduled briefs summarised ahead of time");
             }
             Err(error) => tracing::error!(%error, "preparing scheduled summaries failed"),
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(app.config.schedule.tick) => {}
-            _ = shutdown.changed() => {}
         }
     }
 }
