@@ -381,3 +381,43 @@ async fn readiness_fails_when_the_database_is_gone() {
     let (status, _) = service.get("/healthz").await.expect("alive");
     assert_eq!(status, 200);
 }
+
+/// `/readyz`'s verdict, on both backends: not before the scheduler's first round, ready after
+/// a recent one, not ready once the scheduler has been quiet longer than 3 ticks + 30 s (a
+/// wedged scheduler), and not ready while shutting down.
+#[tokio::test]
+async fn readiness_follows_the_scheduler_heartbeat() {
+    for (backend, store, _dir) in crate::support::stores("readiness_heartbeat").await {
+        let mut config = briefbot::config::Config::load(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("config/briefbot.toml"),
+        )
+        .expect("config");
+        config.schedule.tick = Duration::from_secs(10);
+        let app = Arc::new(briefbot::app::App::with_store(config, store));
+        let (stop, stopping) = tokio::sync::watch::channel(false);
+        let readiness = briefbot::http::Readiness::new(app.clone(), stopping);
+        let now = Utc::now().timestamp();
+
+        let first = readiness.check().await.expect_err("no round yet");
+        assert!(
+            first.contains("has not completed a round"),
+            "{backend}: {first}"
+        );
+
+        app.heartbeat.beat(now - 5);
+        assert_eq!(readiness.check().await, Ok(()), "{backend}");
+
+        // 3 ticks of 10 s + 30 s = 60 s of quiet is the most a working scheduler shows.
+        app.heartbeat.beat(now - 600);
+        let stuck = readiness.check().await.expect_err("stuck scheduler");
+        assert!(
+            stuck.contains("last completed a round"),
+            "{backend}: {stuck}"
+        );
+
+        app.heartbeat.beat(now);
+        stop.send(true).expect("readiness listening");
+        let stopping = readiness.check().await.expect_err("shutting down");
+        assert_eq!(stopping, "shutting down", "{backend}");
+    }
+}
