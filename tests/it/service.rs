@@ -42,13 +42,31 @@ fn free_port() -> u16 {
 
 /// A webhook receiver counting what arrives.
 async fn receiver(received: Arc<Mutex<usize>>) -> String {
+    refusing_receiver(received, 0).await
+}
+
+/// A webhook receiver that answers the first `refuse` posts with 429 and `Retry-After: 2`,
+/// and counts what it accepts after that.
+async fn refusing_receiver(received: Arc<Mutex<usize>>, refuse: usize) -> String {
+    let refused = Arc::new(Mutex::new(0usize));
     let router = Router::new()
         .route(
             "/hook",
-            post(|State(received): State<Arc<Mutex<usize>>>| async move {
-                *received.lock().expect("lock") += 1;
-                "ok"
-            }),
+            post(
+                move |State(received): State<Arc<Mutex<usize>>>| async move {
+                    let mut refused = refused.lock().expect("lock");
+                    if *refused < refuse {
+                        *refused += 1;
+                        return (
+                            axum::http::StatusCode::TOO_MANY_REQUESTS,
+                            [("retry-after", "2")],
+                            "slow down",
+                        );
+                    }
+                    *received.lock().expect("lock") += 1;
+                    (axum::http::StatusCode::OK, [("retry-after", "0")], "ok")
+                },
+            ),
         )
         .with_state(received);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -420,4 +438,44 @@ async fn readiness_follows_the_scheduler_heartbeat() {
         let stopping = readiness.check().await.expect_err("shutting down");
         assert_eq!(stopping, "shutting down", "{backend}");
     }
+}
+
+/// A 429 from a platform shows in the metrics: one refusal and the seconds it asked for, and
+/// the brief still goes out once the wait is over.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_count_a_refused_send_and_the_wait_it_asked_for() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database = format!("sqlite://{}", dir.path().join("service.db").display());
+    let received = Arc::new(Mutex::new(0));
+    let hook = refusing_receiver(received.clone(), 1).await;
+    let service = Service::start(dir.path(), &database, &hook).await;
+    let metrics = service
+        .wait_for("/metrics", |status, body| {
+            status == 200
+                && sample(
+                    &parse_prometheus(body),
+                    "briefbot_deliveries_total",
+                    &[("platform", "webhook"), ("outcome", "sent")],
+                )
+                .is_some()
+        })
+        .await;
+    let samples = parse_prometheus(&metrics);
+    let webhook = [("platform", "webhook")];
+    assert_eq!(
+        sample(&samples, "briefbot_rate_limited_total", &webhook),
+        Some(1.0),
+        "{metrics}"
+    );
+    assert_eq!(
+        sample(&samples, "briefbot_rate_limit_wait_seconds_total", &webhook),
+        Some(2.0),
+        "{metrics}"
+    );
+    assert_eq!(
+        *received.lock().expect("lock"),
+        1,
+        "delivered after the wait"
+    );
+    service.stop().await;
 }
