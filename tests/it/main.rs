@@ -21,6 +21,7 @@ mod engine_eval;
 mod feed_corpus;
 mod fuzz;
 mod ingest_http;
+mod ingest_scale;
 mod mattermost;
 mod render_golden;
 mod replicas;
