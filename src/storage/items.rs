@@ -34,9 +34,27 @@ fn items_for_brief_sql(late: bool) -> String {
     }
 }
 
-/// Items per INSERT: 6 parameters each plus 2 shared stay far below SQLite's 32,766 and
-/// PostgreSQL's 65,535 parameters per statement.
+/// Items per INSERT: 8 parameters each stay far below SQLite's 32,766 and PostgreSQL's 65,535
+/// parameters per statement.
 const INSERT_BATCH: usize = 200;
+
+/// The VALUES rows of a multi-row item INSERT. PostgreSQL numbers its parameters and shares
+/// the source and the time (`$1`, `$2`). SQLite gets anonymous `?`s bound in order: sqlx
+/// looks up every numbered parameter's name, which SQLite finds by scanning the statement's
+/// list, so 1,200 `$N`s cost 700,000 steps a statement and a fifth of an ingest's time.
+fn insert_rows(backend: Backend, count: usize) -> String {
+    let rows: Vec<String> = (0..count)
+        .map(|row| match backend {
+            Backend::Sqlite => "(?, ?, ?, ?, ?, ?, ?, ?)".to_string(),
+            Backend::Postgres => {
+                let first = row * 6 + 3;
+                let columns: Vec<String> = (first..first + 6).map(|n| format!("${n}")).collect();
+                format!("($1, {}, $2)", columns.join(", "))
+            }
+        })
+        .collect();
+    rows.join(", ")
+}
 
 #[derive(FromRow)]
 struct ItemRow {
@@ -59,29 +77,19 @@ impl Store {
         let mut transaction = self.pool.begin().await?;
         let mut added = 0;
         for batch in items.chunks(INSERT_BATCH) {
-            let rows: Vec<String> = (0..batch.len())
-                .map(|row| {
-                    let first = row * 6 + 3;
-                    format!(
-                        "($1, ${}, ${}, ${}, ${}, ${}, ${}, $2)",
-                        first,
-                        first + 1,
-                        first + 2,
-                        first + 3,
-                        first + 4,
-                        first + 5
-                    )
-                })
-                .collect();
             let sql = format!(
                 "INSERT INTO items (source_id, item_key, title, summary, link, language, published_at, first_seen_at) \
                  VALUES {} ON CONFLICT (source_id, item_key) DO NOTHING",
-                rows.join(", ")
+                insert_rows(self.backend, batch.len())
             );
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(source_id)
-                .bind(now);
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            if self.backend == Backend::Postgres {
+                query = query.bind(source_id).bind(now);
+            }
             for item in batch {
+                if self.backend == Backend::Sqlite {
+                    query = query.bind(source_id);
+                }
                 query = query
                     .bind(&item.key)
                     .bind(&item.title)
@@ -89,6 +97,9 @@ impl Store {
                     .bind(&item.link)
                     .bind(item.language.as_deref())
                     .bind(item.published_at);
+                if self.backend == Backend::Sqlite {
+                    query = query.bind(now);
+                }
             }
             added += query.execute(&mut *transaction).await?.rows_affected() as usize;
         }
