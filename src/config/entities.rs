@@ -103,7 +103,9 @@ pub(super) fn shipped_model()
     > = std::sync::OnceLock::new();
     let path = Path::new("<built-in model>");
     SHIPPED
-        .get_or_init(|| parse_model(SHIPPED_MODEL, path).map_err(|e| e.to_string()))
+        .get_or_init(|| {
+            crate::engine::learned::TopicModel::from_json(SHIPPED_MODEL).map(std::sync::Arc::new)
+        })
         .as_ref()
         .map_err(|message| ConfigError::Invalid {
             path: path.to_path_buf(),

@@ -165,7 +165,16 @@ impl Config {
         }
         config.entities = shipped_entities()?.clone();
         if config.classify.learned {
-            config.topic_model = Some(shipped_model()?.clone());
+            // Only a build whose model file predates a change to the model's features gets
+            // here: it still runs (and `train-classifier` can rebuild the file) on the rules.
+            match shipped_model() {
+                Ok(model) => config.topic_model = Some(model.clone()),
+                Err(error) => tracing::warn!(
+                    %error,
+                    "the built-in topic model does not load; topics are decided by the rules \
+                     alone until `briefbot train-classifier` rebuilds it"
+                ),
+            }
         }
         config.validate().map_err(|message| ConfigError::Invalid {
             path: path.to_path_buf(),
