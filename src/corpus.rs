@@ -24,6 +24,27 @@ use crate::ingest::normalise::canonical_link;
 use crate::ingest::parse::parse_feed;
 use crate::model::Item;
 
+/// The development corpora, relative to the repository: the topic model is trained on them
+/// (`briefbot train-classifier`) and the vocabulary and thresholds were tuned with them.
+pub const DEVELOPMENT: &[&str] = &[
+    "tests/fixtures/eval",
+    "tests/fixtures/editorial/set-a",
+    "tests/fixtures/editorial/set-b",
+    "tests/fixtures/editorial/set-c",
+    "tests/fixtures/editorial/set-d",
+    "tests/fixtures/editorial/set-e",
+    "tests/fixtures/editorial/set-g",
+    "tests/fixtures/editorial/set-h",
+    "tests/fixtures/editorial/set-j",
+];
+
+/// The locked test corpora: never trained or tuned on, only scored
+/// (`tests/fixtures/editorial/THIRD-SPLIT.md`).
+pub const LOCKED: &[&str] = &[
+    "tests/fixtures/editorial/set-f",
+    "tests/fixtures/editorial/set-i",
+];
+
 #[derive(Debug, thiserror::Error)]
 pub enum CorpusError {
     #[error("{path}: {cause}")]

@@ -8,23 +8,9 @@ use anyhow::Context;
 use clap::Args;
 
 use briefbot::config::Config;
-use briefbot::corpus::{Corpus, Scores};
+use briefbot::corpus::{self, Corpus, Scores};
 use briefbot::engine::Engine;
 use briefbot::engine::learned::{self, TrainSettings};
-
-/// The development corpora. The locked test corpora (`tests/fixtures/editorial/set-f` and
-/// `set-i`) are never trained on: they are what the engine is scored against.
-const DEV_CORPORA: &[&str] = &[
-    "tests/fixtures/eval",
-    "tests/fixtures/editorial/set-a",
-    "tests/fixtures/editorial/set-b",
-    "tests/fixtures/editorial/set-c",
-    "tests/fixtures/editorial/set-d",
-    "tests/fixtures/editorial/set-e",
-    "tests/fixtures/editorial/set-g",
-    "tests/fixtures/editorial/set-h",
-    "tests/fixtures/editorial/set-j",
-];
 
 #[derive(Debug, Args)]
 pub struct TrainArgs {
@@ -55,7 +41,7 @@ pub struct EvaluateArgs {
 
 pub fn train(config: &Config, args: &TrainArgs) -> anyhow::Result<ExitCode> {
     let corpora: Vec<PathBuf> = if args.corpora.is_empty() {
-        DEV_CORPORA.iter().map(PathBuf::from).collect()
+        corpus::DEVELOPMENT.iter().map(PathBuf::from).collect()
     } else {
         args.corpora.clone()
     };

@@ -15,13 +15,12 @@
 use std::path::{Path, PathBuf};
 
 use briefbot::config::Config;
-use briefbot::corpus::{Corpus, Scores};
+use briefbot::corpus::{self, Corpus, Scores};
 use briefbot::engine::{BriefRequest, Engine};
 
-fn corpus_dir(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
+/// A corpus folder from its path in the repository (`briefbot::corpus::DEVELOPMENT`, …).
+fn corpus_dir(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
 }
 
 fn config() -> Config {
@@ -29,20 +28,18 @@ fn config() -> Config {
         .expect("shipped config")
 }
 
-fn score(names: &[&str]) -> (Scores, Vec<Corpus>) {
+fn score(paths: &[&str]) -> Scores {
     let config = config();
     let engine = Engine::new(&config);
     let topics: Vec<String> = config.topic_ids().into_iter().map(String::from).collect();
     let mut total = Scores::default();
-    let mut corpora = Vec::new();
-    for name in names {
-        let corpus = Corpus::load(&corpus_dir(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+    for path in paths {
+        let corpus = Corpus::load(&corpus_dir(path)).unwrap_or_else(|e| panic!("{path}: {e}"));
         let scores = corpus.score(&engine, &topics);
         eprintln!("{scores}");
         total.add(&scores);
-        corpora.push(corpus);
     }
-    (total, corpora)
+    total
 }
 
 /// Every item of every corpus is read, dated and linked as its label says: relative links
@@ -50,19 +47,7 @@ fn score(names: &[&str]) -> (Scores, Vec<Corpus>) {
 /// GBK read as GBK.
 #[test]
 fn ingestion_reads_every_labelled_item() {
-    for name in [
-        "eval",
-        "editorial/set-a",
-        "editorial/set-b",
-        "editorial/set-c",
-        "editorial/set-d",
-        "editorial/set-e",
-        "editorial/set-f",
-        "editorial/set-g",
-        "editorial/set-h",
-        "editorial/set-i",
-        "editorial/set-j",
-    ] {
+    for name in corpus::DEVELOPMENT.iter().chain(corpus::LOCKED) {
         let corpus = Corpus::load(&corpus_dir(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert!(
             corpus.unlabelled.is_empty(),
@@ -88,7 +73,7 @@ fn ingestion_reads_every_labelled_item() {
 /// The second figures are the floors.
 #[test]
 fn locked_test_split_keeps_its_scores() {
-    let (scores, _) = score(&["editorial/set-f", "editorial/set-i"]);
+    let scores = score(corpus::LOCKED);
     eprintln!("locked test split: {scores}");
     assert!(
         scores.macro_f1() >= 0.86,
@@ -105,17 +90,7 @@ fn locked_test_split_keeps_its_scores() {
 
 #[test]
 fn development_split_is_reported() {
-    let (scores, _) = score(&[
-        "eval",
-        "editorial/set-a",
-        "editorial/set-b",
-        "editorial/set-c",
-        "editorial/set-d",
-        "editorial/set-e",
-        "editorial/set-g",
-        "editorial/set-h",
-        "editorial/set-j",
-    ]);
+    let scores = score(corpus::DEVELOPMENT);
     eprintln!("development split (trained on; in-sample): {scores}");
     // In-sample figures only guard against a broken model file or training run.
     assert!(
@@ -133,7 +108,7 @@ fn development_split_is_reported() {
 #[test]
 fn briefs_are_deterministic() {
     let config = config();
-    let corpus = Corpus::load(&corpus_dir("editorial/set-c")).expect("set-c");
+    let corpus = Corpus::load(&corpus_dir("tests/fixtures/editorial/set-c")).expect("set-c");
     let request = BriefRequest {
         topic: None,
         as_of: corpus.as_of,
