@@ -129,3 +129,62 @@ fn briefs_are_deterministic() {
     let why = story.why.as_ref().expect("explain fills why");
     assert!(!why.topics.is_empty() && why.reports.len() == story.links.len());
 }
+
+/// Measurement harness (ignored by default): each development corpus scored by a topic model
+/// trained on the other eight, as the settings in `learned.rs` and the merge threshold were
+/// chosen. Run: `cargo test --release --test it leave_one_corpus_out -- --ignored --nocapture`.
+#[test]
+#[ignore = "measurement harness; run with --release --ignored --nocapture"]
+fn leave_one_corpus_out() {
+    use briefbot::engine::learned::{self, TrainSettings};
+
+    let config = config();
+    let mut rules_only = config.clone();
+    rules_only.topic_model = None;
+    let rules = Engine::new(&rules_only);
+    let topics: Vec<String> = config.topic_ids().into_iter().map(String::from).collect();
+    let mut model_topics = topics.clone();
+    model_topics.push(learned::ABOUT_AI.to_string());
+    let corpora: Vec<Corpus> = corpus::DEVELOPMENT
+        .iter()
+        .map(|path| Corpus::load(&corpus_dir(path)).unwrap_or_else(|e| panic!("{path}: {e}")))
+        .collect();
+    let examples: Vec<_> = corpora
+        .iter()
+        .map(|corpus| corpus.examples(&rules, &model_topics))
+        .collect();
+    let (mut topic_f1, mut merge_f1, mut off_topic) = (0.0, 0.0, 0);
+    for (held, corpus) in corpora.iter().enumerate() {
+        let training: Vec<_> = examples
+            .iter()
+            .enumerate()
+            .filter(|(index, _)| *index != held)
+            .flat_map(|(_, examples)| examples.iter().cloned())
+            .collect();
+        let model = learned::train(
+            &model_topics,
+            &training,
+            &TrainSettings::default(),
+            Vec::new(),
+        );
+        let mut held_out = config.clone();
+        held_out.topic_model = Some(std::sync::Arc::new(model));
+        let scores = corpus.score(&Engine::new(&held_out), &topics);
+        println!(
+            "{:<8} held out: topic macro-F1 {:.3}, merge F1 {:.3}, off-topic {}",
+            corpus.name,
+            scores.macro_f1(),
+            scores.merge.f1(),
+            scores.off_topic
+        );
+        topic_f1 += scores.macro_f1();
+        merge_f1 += scores.merge.f1();
+        off_topic += scores.off_topic;
+    }
+    let count = corpora.len() as f64;
+    println!(
+        "mean over {count} corpora: topic macro-F1 {:.3}, merge F1 {:.3}; off-topic items {off_topic}",
+        topic_f1 / count,
+        merge_f1 / count
+    );
+}
