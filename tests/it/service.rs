@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::State;
+use axum::response::IntoResponse;
 use axum::routing::post;
 use chrono::Utc;
 
@@ -61,10 +62,11 @@ async fn refusing_receiver(received: Arc<Mutex<usize>>, refuse: usize) -> String
                             axum::http::StatusCode::TOO_MANY_REQUESTS,
                             [("retry-after", "2")],
                             "slow down",
-                        );
+                        )
+                            .into_response();
                     }
                     *received.lock().expect("lock") += 1;
-                    (axum::http::StatusCode::OK, [("retry-after", "0")], "ok")
+                    "ok".into_response()
                 },
             ),
         )
