@@ -166,11 +166,16 @@ impl TopicFilter {
 
     /// The stored or typed form: `all` (any case) is every topic, anything else one id.
     pub fn parse(text: &str) -> Self {
-        if text.eq_ignore_ascii_case(Self::ALL) {
+        if Self::means_all(text) {
             Self::All
         } else {
             Self::One(text.to_string())
         }
+    }
+
+    /// Whether a typed or stored word asks for every topic.
+    pub fn means_all(word: &str) -> bool {
+        word.eq_ignore_ascii_case(Self::ALL)
     }
 
     /// The one topic asked for, or `None` for every topic (as `BriefRequest::topic` wants it).

@@ -59,7 +59,7 @@ pub fn apply_summarizer_flag(config: &mut Config, args: &BriefArgs) -> anyhow::R
 pub fn request(config: &Config, args: &BriefArgs) -> anyhow::Result<BriefRequest> {
     let topic = match &args.topic {
         None => None,
-        Some(name) if TopicFilter::parse(name) == TopicFilter::All => None,
+        Some(name) if TopicFilter::means_all(name) => None,
         Some(name) => match config.find_topic(name) {
             Some(topic) => Some(topic.id.clone()),
             None => {

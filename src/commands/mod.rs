@@ -133,7 +133,7 @@ pub fn topics_text(app: &App) -> String {
 pub fn resolve_topic(app: &App, name: Option<&str>) -> Result<Option<String>, String> {
     match name.map(str::trim) {
         None | Some("") => Ok(None),
-        Some(name) if TopicFilter::parse(name) == TopicFilter::All => Ok(None),
+        Some(name) if TopicFilter::means_all(name) => Ok(None),
         Some(name) => app
             .config
             .find_topic(name)

@@ -105,9 +105,9 @@ pub fn retry_after_seconds(seconds: Option<f64>, fallback: Duration) -> Duration
     }
 }
 
-/// Sends a brief's `parts` (by index) from the first one not yet delivered, recording each as it goes out,
-/// for senders that get no message id back (webhooks): a part's id is its place in the
-/// delivery, `{platform}-{delivery}.{index}`.
+/// Sends a brief's `parts` (by index) from the first one not yet delivered, recording each
+/// as it goes out, for senders that get no message id back (webhooks): a part's id is its
+/// place in the delivery, `{platform}-{delivery}.{index}`.
 pub async fn send_numbered_parts<F, Fut>(
     outgoing: &Outgoing<'_>,
     platform: &str,
