@@ -458,6 +458,42 @@ mod tests {
         );
     }
 
+    /// A model that places anything that "raises" money in markets, and calls only items
+    /// naming a "lab" about AI at all.
+    fn money_model() -> Arc<TopicModel> {
+        let stem = |word: &str| Field::new(word).stems()[0].clone();
+        let json = format!(
+            r#"{{"version":{},"topics":["markets","{}"],"bias":[-1.0,-1.0],"cutoff":[0.5,0.5],
+               "weights":{{"w:{}":[3.0,0.0],"w:{}":[0.0,3.0]}}}}"#,
+            learned::FEATURE_VERSION,
+            learned::ABOUT_AI,
+            stem("raises"),
+            stem("lab")
+        );
+        Arc::new(TopicModel::from_json(&json).expect("model"))
+    }
+
+    #[test]
+    fn a_topic_needing_ai_context_takes_the_model_only_when_it_calls_the_item_about_ai() {
+        let topics = [topic("markets", &[], &[], &[], true)];
+        let settings = ClassifyConfig {
+            ai_context: vec!["ai".into()],
+            threshold: 2.0,
+            ..ClassifyConfig::default()
+        };
+        let c = Classifier::new(&topics, &settings, &[], Some(money_model()));
+        assert_eq!(ids(&c, "Research lab raises money", ""), ["markets"]);
+        assert!(
+            ids(&c, "Sneaker brand raises money", "").is_empty(),
+            "no AI context and the model says it belongs nowhere"
+        );
+        assert_eq!(
+            ids(&c, "AI sneaker brand raises money", ""),
+            ["markets"],
+            "the rules' AI context is enough"
+        );
+    }
+
     #[test]
     fn chinese_terms_match_without_spaces() {
         let c = classifier();
