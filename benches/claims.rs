@@ -17,7 +17,7 @@ use sqlx::Connection;
 use briefbot::app::App;
 use briefbot::config::Config;
 use briefbot::delivery::{MessageIds, Messenger, Messengers, Outgoing, SendError};
-use briefbot::model::Destination;
+use briefbot::model::{Destination, Platform};
 use briefbot::schedule::clock::SystemClock;
 use briefbot::schedule::runner::Scheduler;
 use briefbot::storage::{NewSubscription, Store};
@@ -25,8 +25,8 @@ use briefbot::storage::{NewSubscription, Store};
 struct Instant200;
 
 impl Messenger for Instant200 {
-    fn platform(&self) -> &'static str {
-        "webhook"
+    fn platform(&self) -> Platform {
+        Platform::Webhook
     }
 
     fn send<'a>(&'a self, outgoing: Outgoing<'a>) -> BoxFuture<'a, Result<MessageIds, SendError>> {
@@ -54,7 +54,11 @@ async fn measure(url: &str, replicas: usize, deliveries: usize) -> f64 {
     let now = Utc::now().timestamp();
     for n in 0..deliveries {
         let subscription = NewSubscription {
-            destination: Destination::new("webhook", &format!("https://sink.example/{n}"), None),
+            destination: Destination::new(
+                Platform::Webhook,
+                &format!("https://sink.example/{n}"),
+                None,
+            ),
             topic: "all".into(),
             schedule: "08:00".into(),
             timezone: "UTC".into(),

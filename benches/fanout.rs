@@ -23,7 +23,7 @@ use briefbot::config::Config;
 use briefbot::delivery::Messengers;
 use briefbot::delivery::limit::{Limited, Rate};
 use briefbot::delivery::webhook::Webhook;
-use briefbot::model::Destination;
+use briefbot::model::{Destination, Platform};
 use briefbot::schedule::clock::SystemClock;
 use briefbot::schedule::runner::Scheduler;
 use briefbot::storage::{NewSubscription, Store};
@@ -93,7 +93,7 @@ async fn main() {
     let now = Utc::now().timestamp();
     for n in 0..destinations {
         let subscription = NewSubscription {
-            destination: Destination::new("webhook", &format!("{base}/hook/{n}"), None),
+            destination: Destination::new(Platform::Webhook, &format!("{base}/hook/{n}"), None),
             topic: "all".into(),
             schedule: "08:00".into(),
             timezone: "UTC".into(),

@@ -13,7 +13,7 @@ use sqlx::Connection;
 use briefbot::app::App;
 use briefbot::config::Config;
 use briefbot::delivery::Messengers;
-use briefbot::model::Destination;
+use briefbot::model::{Destination, Platform};
 use briefbot::schedule::clock::SystemClock;
 use briefbot::schedule::runner::Scheduler;
 use briefbot::storage::{NewSubscription, Store};
@@ -43,7 +43,11 @@ fn bench_tick(c: &mut Criterion) {
         let store = Store::open(&url).await.expect("store");
         for n in 0..SUBSCRIPTIONS {
             let subscription = NewSubscription {
-                destination: Destination::new("telegram", &(1_000_000 + n).to_string(), None),
+                destination: Destination::new(
+                    Platform::Telegram,
+                    &(1_000_000 + n).to_string(),
+                    None,
+                ),
                 topic: "all".into(),
                 schedule: SCHEDULES[n % SCHEDULES.len()].into(),
                 timezone: ZONES[n % ZONES.len()].into(),

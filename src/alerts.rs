@@ -62,7 +62,7 @@ impl Alerts {
         now: DateTime<Utc>,
     ) -> Result<Checked, StorageError> {
         let mut checked = Checked::default();
-        let Some(messenger) = messengers.get(&self.destination.platform) else {
+        let Some(messenger) = messengers.get(self.destination.platform) else {
             return Ok(checked);
         };
         let failing_before = now.timestamp() - self.after.as_secs() as i64;
@@ -120,7 +120,7 @@ pub async fn run(app: Arc<App>, messengers: Messengers, stopped: watch::Receiver
             return;
         }
     };
-    if messengers.get(&alerts.destination.platform).is_none() {
+    if messengers.get(alerts.destination.platform).is_none() {
         tracing::error!(
             destination = %alerts.destination,
             "feed-health notices are off: their destination's platform is not configured"

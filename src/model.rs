@@ -216,23 +216,95 @@ impl std::fmt::Display for TopicFilter {
     }
 }
 
+/// Every place a brief can go. Stored and typed as its lower-case name (`as_str`); read once,
+/// at the edge (a config line, a chat command, a database row), and compared as a value after.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Platform {
+    Console,
+    Webhook,
+    Telegram,
+    Discord,
+    Slack,
+    Mattermost,
+    SlackWebhook,
+    MattermostWebhook,
+}
+
+impl Platform {
+    pub const ALL: [Platform; 8] = [
+        Platform::Console,
+        Platform::Webhook,
+        Platform::Telegram,
+        Platform::Discord,
+        Platform::Slack,
+        Platform::Mattermost,
+        Platform::SlackWebhook,
+        Platform::MattermostWebhook,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Platform::Console => "console",
+            Platform::Webhook => "webhook",
+            Platform::Telegram => "telegram",
+            Platform::Discord => "discord",
+            Platform::Slack => "slack",
+            Platform::Mattermost => "mattermost",
+            Platform::SlackWebhook => "slack-webhook",
+            Platform::MattermostWebhook => "mattermost-webhook",
+        }
+    }
+
+    /// The platform named exactly so (the stored, lower-case form), if there is one.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|platform| platform.as_str() == name)
+    }
+
+    /// Whether its chat id is a URL, and so a secret that is never shown.
+    pub fn is_webhook(self) -> bool {
+        matches!(
+            self,
+            Platform::Webhook | Platform::SlackWebhook | Platform::MattermostWebhook
+        )
+    }
+}
+
+/// A stored or typed platform name briefbot does not know (a row written by a newer version).
+#[derive(Debug, thiserror::Error)]
+#[error("unknown platform {0:?}")]
+pub struct UnknownPlatform(pub String);
+
+impl TryFrom<String> for Platform {
+    type Error = UnknownPlatform;
+
+    fn try_from(name: String) -> Result<Self, Self::Error> {
+        Self::from_name(&name).ok_or(UnknownPlatform(name))
+    }
+}
+
+impl std::fmt::Display for Platform {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Where a brief is delivered: a platform, a chat or channel there, and optionally a thread
 /// (a Telegram forum topic, a Discord thread, a Slack thread's parent `ts`, a Mattermost root
 /// post) inside it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Destination {
-    /// `telegram`, `discord`, `slack`, `mattermost`, `webhook`, `slack-webhook`,
-    /// `mattermost-webhook` or `console`.
-    pub platform: String,
+    pub platform: Platform,
     /// The platform's chat or channel id; for the webhook kinds, the URL.
     pub chat_id: String,
     pub thread_id: Option<String>,
 }
 
 impl Destination {
-    pub fn new(platform: &str, chat_id: &str, thread_id: Option<&str>) -> Self {
+    pub fn new(platform: Platform, chat_id: &str, thread_id: Option<&str>) -> Self {
         Self {
-            platform: platform.to_string(),
+            platform,
             chat_id: chat_id.to_string(),
             thread_id: thread_id.map(str::to_string),
         }
@@ -244,17 +316,20 @@ impl Destination {
     pub fn parse(text: &str) -> Result<Self, String> {
         let text = text.trim();
         if text == "console" {
-            return Ok(Self::new("console", "stdout", None));
+            return Ok(Self::new(Platform::Console, "stdout", None));
         }
-        let Some((platform, rest)) = text.split_once(':') else {
+        let Some((name, rest)) = text.split_once(':') else {
             return Err(format!("cannot read destination {text:?}: use {FORMS}"));
+        };
+        let Some(platform) = Platform::from_name(name) else {
+            return Err(format!("unknown platform {name:?}: use {FORMS}"));
         };
         let (chat, thread) = match rest.split_once('/') {
             Some((chat, thread)) => (chat, Some(thread)),
             None => (rest, None),
         };
         match platform {
-            "webhook" | "slack-webhook" | "mattermost-webhook" => {
+            Platform::Webhook | Platform::SlackWebhook | Platform::MattermostWebhook => {
                 if rest.starts_with("http://") || rest.starts_with("https://") {
                     Ok(Self::new(platform, rest, None))
                 } else {
@@ -262,7 +337,7 @@ impl Destination {
                     Err(format!("{platform} destination must be an http(s) URL"))
                 }
             }
-            "telegram" | "discord" => {
+            Platform::Telegram | Platform::Discord => {
                 let numeric = |s: &str| {
                     !s.is_empty()
                         && s.trim_start_matches('-')
@@ -276,7 +351,7 @@ impl Destination {
                 }
                 Ok(Self::new(platform, chat, thread))
             }
-            "slack" => {
+            Platform::Slack => {
                 // Conversation ids are upper-case letters and digits (C…, G…, D…); a thread is
                 // named by its parent message's `ts`, seconds and microseconds.
                 let id = |s: &str| {
@@ -298,7 +373,7 @@ impl Destination {
                 }
                 Ok(Self::new(platform, chat, thread))
             }
-            "mattermost" => {
+            Platform::Mattermost => {
                 // Mattermost ids are 26 lower-case letters and digits.
                 let id = |s: &str| {
                     s.len() == 26
@@ -312,16 +387,15 @@ impl Destination {
                 }
                 Ok(Self::new(platform, chat, thread))
             }
-            other => Err(format!("unknown platform {other:?}: use {FORMS}")),
+            Platform::Console => Err(format!(
+                "the console takes no chat id: write just \"console\", not {text:?}"
+            )),
         }
     }
 
     /// Whether the chat id is a URL, and so a secret that is never shown.
     pub fn is_webhook(&self) -> bool {
-        matches!(
-            &self.platform[..],
-            "webhook" | "slack-webhook" | "mattermost-webhook"
-        )
+        self.platform.is_webhook()
     }
 }
 
@@ -333,8 +407,8 @@ impl Destination {
     /// The full text form `parse` reads back, webhook URL included: the key a destination is
     /// stored and rate-limited under. Not for showing (the URL is a secret); `Display` is.
     pub fn key(&self) -> String {
-        match (&self.platform[..], &self.thread_id) {
-            ("console", _) => "console".to_string(),
+        match (self.platform, &self.thread_id) {
+            (Platform::Console, _) => "console".to_string(),
             (platform, Some(thread)) => format!("{platform}:{}/{thread}", self.chat_id),
             (platform, None) => format!("{platform}:{}", self.chat_id),
         }
@@ -344,8 +418,8 @@ impl Destination {
 /// The destination as it may be shown to people and logs: a webhook's URL is masked.
 impl std::fmt::Display for Destination {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match (&self.platform[..], &self.thread_id) {
-            ("console", _) => write!(f, "console"),
+        match (self.platform, &self.thread_id) {
+            (Platform::Console, _) => write!(f, "console"),
             (platform, _) if self.is_webhook() => {
                 write!(f, "{platform}:{}", crate::redact::secret_url(&self.chat_id))
             }

@@ -13,8 +13,8 @@ use crate::render::{self, Format};
 pub struct Console;
 
 impl Messenger for Console {
-    fn platform(&self) -> &'static str {
-        "console"
+    fn platform(&self) -> crate::model::Platform {
+        crate::model::Platform::Console
     }
 
     fn send<'a>(&'a self, outgoing: Outgoing<'a>) -> BoxFuture<'a, Result<MessageIds, SendError>> {

@@ -88,7 +88,7 @@ impl<M: Messenger> Limited<M> {
 }
 
 impl<M: Messenger> Messenger for Limited<M> {
-    fn platform(&self) -> &'static str {
+    fn platform(&self) -> crate::model::Platform {
         self.inner.platform()
     }
 

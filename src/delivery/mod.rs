@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use futures::future::BoxFuture;
 
-use crate::model::{Brief, Destination};
+use crate::model::{Brief, Destination, Platform};
 
 /// One brief on its way to one destination.
 #[derive(Clone, Copy)]
@@ -110,7 +110,7 @@ pub fn retry_after_seconds(seconds: Option<f64>, fallback: Duration) -> Duration
 /// place in the delivery, `{platform}-{delivery}.{index}`.
 pub async fn send_numbered_parts<F, Fut>(
     outgoing: &Outgoing<'_>,
-    platform: &str,
+    platform: Platform,
     parts: usize,
     mut post: F,
 ) -> Result<MessageIds, SendError>
@@ -133,8 +133,8 @@ where
 pub type MessageIds = Vec<String>;
 
 pub trait Messenger: Send + Sync {
-    /// The platform name destinations use (`telegram`, `discord`, `webhook`, `console`).
-    fn platform(&self) -> &'static str;
+    /// The platform whose destinations this messenger serves.
+    fn platform(&self) -> Platform;
 
     fn send<'a>(&'a self, outgoing: Outgoing<'a>) -> BoxFuture<'a, Result<MessageIds, SendError>>;
 
@@ -163,7 +163,7 @@ pub trait Messenger: Send + Sync {
 /// The messengers a running bot has, by platform.
 #[derive(Clone, Default)]
 pub struct Messengers {
-    by_platform: HashMap<&'static str, Arc<dyn Messenger>>,
+    by_platform: HashMap<Platform, Arc<dyn Messenger>>,
 }
 
 impl Messengers {
@@ -172,8 +172,8 @@ impl Messengers {
         self
     }
 
-    pub fn get(&self, platform: &str) -> Option<&Arc<dyn Messenger>> {
-        self.by_platform.get(platform)
+    pub fn get(&self, platform: Platform) -> Option<&Arc<dyn Messenger>> {
+        self.by_platform.get(&platform)
     }
 
     /// The most deliveries any messenger here wants in flight.
@@ -185,10 +185,11 @@ impl Messengers {
             .unwrap_or(0)
     }
 
+    /// The platforms served, by name, in a fixed order.
     pub fn platforms(&self) -> Vec<&'static str> {
-        let mut names: Vec<&'static str> = self.by_platform.keys().copied().collect();
-        names.sort_unstable();
-        names
+        let mut platforms: Vec<Platform> = self.by_platform.keys().copied().collect();
+        platforms.sort_unstable();
+        platforms.into_iter().map(Platform::as_str).collect()
     }
 }
 

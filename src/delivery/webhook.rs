@@ -36,8 +36,8 @@ impl Webhook {
 }
 
 impl Messenger for Webhook {
-    fn platform(&self) -> &'static str {
-        "webhook"
+    fn platform(&self) -> crate::model::Platform {
+        crate::model::Platform::Webhook
     }
 
     fn send<'a>(&'a self, outgoing: Outgoing<'a>) -> BoxFuture<'a, Result<MessageIds, SendError>> {

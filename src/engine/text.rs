@@ -249,20 +249,34 @@ fn is_abbreviation(before: &[char]) -> bool {
     dotted || KNOWN.contains(&bare)
 }
 
-/// Cuts text to at most `max_chars`, at a word boundary, marking the cut with an ellipsis.
+/// `text` cut to at most `max_chars` characters, the closing "…" included, at a word boundary
+/// when that keeps more than half of the text (a hard cut reads better than a stub; text
+/// without spaces, like Chinese, is cut mid-run). The one plain-text cut: ingest (titles and
+/// summaries), extractive summaries, prompts and button labels share it. Platform renderers
+/// have their own cuts because each must keep its markup's escapes and entities whole.
 pub fn truncate_words(text: &str, max_chars: usize) -> String {
     if text.chars().count() <= max_chars {
         return text.to_string();
     }
     let budget = max_chars.saturating_sub(1);
-    let cut: String = text.chars().take(budget).collect();
-    let trimmed = match cut.rfind(char::is_whitespace) {
-        Some(space) if space > budget / 2 => &cut[..space],
-        _ => cut.as_str(),
-    };
+    let cut = text
+        .char_indices()
+        .nth(budget)
+        .map_or(text, |(end, _)| &text[..end]);
+    let word_end = cut
+        .char_indices()
+        .filter(|(_, c)| c.is_whitespace())
+        .map(|(index, _)| index)
+        .next_back()
+        .filter(|space| cut[..*space].chars().count() > budget / 2);
+    let kept = word_end.map_or(cut, |space| &cut[..space]);
+    if kept.trim().is_empty() {
+        return "…".chars().take(max_chars).collect();
+    }
     format!(
         "{}…",
-        trimmed.trim_end_matches([',', ';', ':', ' ', '-', '—'])
+        kept.trim_end_matches([',', ';', ':', ' ', '-', '—'])
+            .trim_end()
     )
 }
 
@@ -328,5 +342,12 @@ mod tests {
     fn truncation_cuts_at_a_word() {
         assert_eq!(truncate_words("alpha beta gamma delta", 13), "alpha beta…");
         assert_eq!(truncate_words("short", 10), "short");
+        assert_eq!(truncate_words("one two three four", 10), "one two…");
+        assert_eq!(truncate_words("一二三四五六七八九十", 4), "一二三…");
+        assert_eq!(truncate_words("a, b, c, d, e, f", 6), "a, b…");
+        for max in 0..30 {
+            let cut = truncate_words("Nvidia's H20 licences: approved, then revoked", max);
+            assert!(cut.chars().count() <= max, "{max}: {cut}");
+        }
     }
 }

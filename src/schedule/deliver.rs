@@ -13,11 +13,11 @@ use crate::app::App;
 use crate::archive;
 use futures::future::BoxFuture;
 
-use crate::delivery::{Messengers, Outgoing, PartProgress, SendError};
+use crate::delivery::{Messenger, Messengers, Outgoing, PartProgress, SendError};
 use crate::engine::BriefRequest;
 use crate::model::Brief;
 use crate::storage::{
-    ClaimedDelivery, DeliveryStatus, LedgerAction, SentRecord, StorageError, Subscription,
+    ClaimedDelivery, DeliveryStatus, LedgerAction, SentRecord, StorageError, Store, Subscription,
 };
 use crate::summarizer::Wait;
 use crate::telemetry;
@@ -73,10 +73,9 @@ pub async fn deliver(
     let subscription = app.store.subscription(delivery.subscription_id).await?;
     let platform = subscription
         .as_ref()
-        .map_or("none", |s| s.destination.platform.as_str())
-        .to_string();
+        .map_or("none", |s| s.destination.platform.as_str());
     let outcome = deliver_to(app, messengers, clock, shared, delivery, subscription).await?;
-    telemetry::delivery(&platform, outcome);
+    telemetry::delivery(platform, outcome);
     Ok(outcome)
 }
 
@@ -97,7 +96,7 @@ async fn deliver_to(
     let Some(subscription) = subscription else {
         return Ok(Outcome::Skipped); // before_send skips a removed subscription
     };
-    let platform = &subscription.destination.platform;
+    let platform = subscription.destination.platform;
     let Some(messenger) = messengers.get(platform) else {
         return apply(app, delivery, &policy::platform_missing(platform, now), now).await;
     };
@@ -106,52 +105,88 @@ async fn deliver_to(
     if brief.is_empty() && subscription.skip_if_empty {
         return apply(app, delivery, &policy::nothing_new(), now).await;
     }
+    let result = send(
+        app,
+        clock,
+        messenger.as_ref(),
+        delivery,
+        &subscription,
+        &brief,
+    )
+    .await;
+    let now = clock.now();
+    match result {
+        Ok(message_ids) => {
+            record_sent(store, delivery, &subscription, &brief, &message_ids, now).await
+        }
+        Err(error) => {
+            let action = policy::after_failure(&error, delivery, &subscription, now, &policy);
+            apply(app, delivery, &action, now).await
+        }
+    }
+}
+
+/// Sends the parts not yet delivered, recording each as it goes; the ids of every part,
+/// earlier attempts' included.
+async fn send(
+    app: &App,
+    clock: &dyn Clock,
+    messenger: &dyn Messenger,
+    delivery: &ClaimedDelivery,
+    subscription: &Subscription,
+    brief: &Brief,
+) -> Result<Vec<String>, SendError> {
     let already_delivered = delivery.delivered_parts();
     let progress = LedgerProgress {
-        store,
+        store: &app.store,
         delivery,
         message_ids: tokio::sync::Mutex::new(already_delivered.clone()),
     };
     let outgoing = Outgoing {
         delivery_id: delivery.id,
         destination: &subscription.destination,
-        brief: &brief,
+        brief,
         delivered_parts: already_delivered.len(),
         progress: &progress,
     };
+    let platform = subscription.destination.platform.as_str();
     let started = std::time::Instant::now();
     let result = keep_lease(app, clock, delivery, messenger.send(outgoing)).await;
     telemetry::send_took(platform, started.elapsed());
     if let Err(SendError::RateLimited { retry_after }) = &result {
         telemetry::rate_limited(platform, *retry_after);
     }
-    let now = clock.now();
-    match result {
-        Ok(new_ids) => {
-            let message_ids: Vec<String> = already_delivered.into_iter().chain(new_ids).collect();
-            let item_ids: Vec<i64> = brief
-                .sections
-                .iter()
-                .flat_map(|s| &s.stories)
-                .flat_map(|s| s.item_ids.iter().copied())
-                .collect();
-            let sent = SentRecord {
-                destination_key: &subscription.destination.key(),
-                message_ids: &message_ids,
-                item_ids: &item_ids,
-                story_count: brief.story_count(),
-            };
-            if store.mark_sent(delivery, &sent, now.timestamp()).await? {
-                Ok(Outcome::Sent)
-            } else {
-                lease_lost(delivery);
-                Ok(Outcome::Retry)
-            }
-        }
-        Err(error) => {
-            let action = policy::after_failure(&error, delivery, &subscription, now, &policy);
-            apply(app, delivery, &action, now).await
-        }
+    let new_ids = result?;
+    Ok(already_delivered.into_iter().chain(new_ids).collect())
+}
+
+/// Marks the row sent with its message ids and the items the brief carried, so the next brief
+/// to this destination leaves them out.
+async fn record_sent(
+    store: &Store,
+    delivery: &ClaimedDelivery,
+    subscription: &Subscription,
+    brief: &Brief,
+    message_ids: &[String],
+    now: DateTime<Utc>,
+) -> Result<Outcome, StorageError> {
+    let item_ids: Vec<i64> = brief
+        .sections
+        .iter()
+        .flat_map(|s| &s.stories)
+        .flat_map(|s| s.item_ids.iter().copied())
+        .collect();
+    let sent = SentRecord {
+        destination_key: &subscription.destination.key(),
+        message_ids,
+        item_ids: &item_ids,
+        story_count: brief.story_count(),
+    };
+    if store.mark_sent(delivery, &sent, now.timestamp()).await? {
+        Ok(Outcome::Sent)
+    } else {
+        lease_lost(delivery);
+        Ok(Outcome::Retry)
     }
 }
 

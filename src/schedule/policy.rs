@@ -9,6 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::config::ScheduleConfig;
 use crate::delivery::SendError;
+use crate::model::Platform;
 use crate::storage::{ClaimedDelivery, DeliveryStatus, LedgerAction, Subscription};
 
 /// Waits after which a missing platform is looked for again (it may be configured on another
@@ -87,7 +88,7 @@ pub fn before_send(
 }
 
 /// The destination's platform is not running in this process: look again later.
-pub fn platform_missing(platform: &str, now: DateTime<Utc>) -> LedgerAction {
+pub fn platform_missing(platform: Platform, now: DateTime<Utc>) -> LedgerAction {
     LedgerAction::Retry {
         not_before: (now + MISSING_PLATFORM_RETRY).timestamp(),
         reason: format!("platform {platform} is not configured in this briefbot"),
@@ -127,12 +128,12 @@ pub fn after_failure(
             }
         }
         SendError::Gone { reason } => LedgerAction::PauseChat {
-            platform: destination.platform.clone(),
+            platform: destination.platform,
             chat_id: destination.chat_id.clone(),
             reason: reason.clone(),
         },
         SendError::Moved { new_chat_id } => LedgerAction::MoveChat {
-            platform: destination.platform.clone(),
+            platform: destination.platform,
             from: destination.chat_id.clone(),
             to: new_chat_id.clone(),
         },
@@ -305,7 +306,7 @@ mod tests {
         assert_eq!(
             after_failure(&gone, &claimed(1, 0), &chat, now, &policy()),
             LedgerAction::PauseChat {
-                platform: "telegram".into(),
+                platform: Platform::Telegram,
                 chat_id: "-100".into(),
                 reason: "blocked".into()
             }

@@ -8,7 +8,7 @@ use std::fmt;
 use sqlx::FromRow;
 
 use super::{Backend, Result, Store};
-use crate::model::Destination;
+use crate::model::{Destination, Platform};
 
 /// One subscription's share of a tick: the ledger rows its due occurrences become, and the
 /// move of its next run from what the tick read to the next occurrence.
@@ -128,7 +128,8 @@ pub struct DeliveryRecord {
 #[derive(FromRow)]
 struct DeliveryRow {
     id: i64,
-    platform: String,
+    #[sqlx(try_from = "String")]
+    platform: Platform,
     chat_id: String,
     thread_id: String,
     topic: String,
@@ -405,7 +406,7 @@ impl Store {
                 let thread = (!row.thread_id.is_empty()).then_some(row.thread_id.as_str());
                 DeliveryRecord {
                     id: row.id,
-                    destination: Destination::new(&row.platform, &row.chat_id, thread).to_string(),
+                    destination: Destination::new(row.platform, &row.chat_id, thread).to_string(),
                     topic: row.topic,
                     scheduled_at: row.scheduled_at,
                     status: DeliveryStatus::parse(&row.status),

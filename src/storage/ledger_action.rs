@@ -2,7 +2,7 @@
 //! `schedule::policy` decides, [`Store::apply`] writes it.
 
 use super::{ClaimedDelivery, DeliveryStatus, Result, Store};
-use crate::model::Destination;
+use crate::model::{Destination, Platform};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LedgerAction {
@@ -23,13 +23,13 @@ pub enum LedgerAction {
     },
     /// The whole chat is gone: pause every subscription in it, fail the row.
     PauseChat {
-        platform: String,
+        platform: Platform,
         chat_id: String,
         reason: String,
     },
     /// The chat has a new id: move its subscriptions there and send again now.
     MoveChat {
-        platform: String,
+        platform: Platform,
         from: String,
         to: String,
     },
@@ -79,7 +79,7 @@ impl Store {
                     .finish_delivery(delivery, DeliveryStatus::Failed, &gone(reason), now)
                     .await?;
                 if held {
-                    self.pause_chat(platform, chat_id, reason).await?;
+                    self.pause_chat(*platform, chat_id, reason).await?;
                 }
                 Ok(held)
             }
@@ -89,7 +89,7 @@ impl Store {
                     .retry_delivery(delivery, now, &reason, false, now)
                     .await?;
                 if held {
-                    self.move_chat(platform, from, to).await?;
+                    self.move_chat(*platform, from, to).await?;
                 }
                 Ok(held)
             }

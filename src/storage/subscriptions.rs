@@ -4,7 +4,7 @@ use chrono_tz::Tz;
 use sqlx::FromRow;
 
 use super::{Result, Store};
-use crate::model::{Destination, TopicFilter};
+use crate::model::{Destination, Platform, TopicFilter};
 use crate::schedule::spec::{Schedule, ScheduleError, parse_zone};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -67,7 +67,8 @@ pub const NEVER: i64 = 253_402_300_799; // 9999-12-31T23:59:59Z
 #[derive(FromRow)]
 struct SubscriptionRow {
     id: i64,
-    platform: String,
+    #[sqlx(try_from = "String")]
+    platform: Platform,
     chat_id: String,
     thread_id: String,
     topic: String,
@@ -87,7 +88,7 @@ impl From<SubscriptionRow> for Subscription {
         let thread = (!row.thread_id.is_empty()).then_some(row.thread_id.as_str());
         Self {
             id: row.id,
-            destination: Destination::new(&row.platform, &row.chat_id, thread),
+            destination: Destination::new(row.platform, &row.chat_id, thread),
             topic: TopicFilter::parse(&row.topic),
             schedule: row.schedule,
             timezone: row.timezone,
@@ -124,7 +125,7 @@ impl Store {
              timezone = excluded.timezone, skip_if_empty = excluded.skip_if_empty, \
              max_window_secs = excluded.max_window_secs, next_run_at = excluded.next_run_at, paused = 0, paused_reason = NULL",
         )
-        .bind(&new.destination.platform)
+        .bind(new.destination.platform.as_str())
         .bind(&new.destination.chat_id)
         .bind(thread(&new.destination))
         .bind(new.topic.as_str())
@@ -140,7 +141,7 @@ impl Store {
         let row = sqlx::query_as::<_, SubscriptionRow>(sqlx::AssertSqlSafe(format!(
             "{SELECT} WHERE platform = $1 AND chat_id = $2 AND thread_id = $3 AND topic = $4"
         )))
-        .bind(&new.destination.platform)
+        .bind(new.destination.platform.as_str())
         .bind(&new.destination.chat_id)
         .bind(thread(&new.destination))
         .bind(new.topic.as_str())
@@ -162,7 +163,7 @@ impl Store {
              (SELECT COUNT(*) FROM subscriptions) AS total, \
              (SELECT COUNT(*) FROM subscriptions WHERE platform = $1 AND chat_id = $2 AND thread_id = $4 AND topic = $5) AS same_topic",
         )
-        .bind(&destination.platform)
+        .bind(destination.platform.as_str())
         .bind(&destination.chat_id)
         .bind(member.unwrap_or(""))
         .bind(thread(destination))
@@ -181,7 +182,7 @@ impl Store {
         let result = sqlx::query(
             "DELETE FROM subscriptions WHERE platform = $1 AND chat_id = $2 AND thread_id = $3 AND ($4 = '' OR topic = $4)",
         )
-        .bind(&destination.platform)
+        .bind(destination.platform.as_str())
         .bind(&destination.chat_id)
         .bind(thread(destination))
         .bind(topic.unwrap_or(""))
@@ -194,7 +195,7 @@ impl Store {
         let rows = sqlx::query_as::<_, SubscriptionRow>(sqlx::AssertSqlSafe(format!(
             "{SELECT} WHERE platform = $1 AND chat_id = $2 AND thread_id = $3 ORDER BY topic"
         )))
-        .bind(&destination.platform)
+        .bind(destination.platform.as_str())
         .bind(&destination.chat_id)
         .bind(thread(destination))
         .fetch_all(&self.pool)
@@ -247,7 +248,7 @@ impl Store {
         )
         .bind(i64::from(paused))
         .bind(reason)
-        .bind(&destination.platform)
+        .bind(destination.platform.as_str())
         .bind(&destination.chat_id)
         .bind(thread(destination))
         .execute(&self.pool)
@@ -256,10 +257,10 @@ impl Store {
     }
 
     /// Pauses every subscription in a chat, all threads included (blocked, kicked, deleted).
-    pub async fn pause_chat(&self, platform: &str, chat_id: &str, reason: &str) -> Result<u64> {
+    pub async fn pause_chat(&self, platform: Platform, chat_id: &str, reason: &str) -> Result<u64> {
         let result = sqlx::query("UPDATE subscriptions SET paused = 1, paused_reason = $1 WHERE platform = $2 AND chat_id = $3")
             .bind(reason)
-            .bind(platform)
+            .bind(platform.as_str())
             .bind(chat_id)
             .execute(&self.pool)
             .await?;
@@ -279,7 +280,7 @@ impl Store {
     /// new chat already has the same topic, the old subscription is dropped instead.
     pub async fn move_chat(
         &self,
-        platform: &str,
+        platform: Platform,
         old_chat_id: &str,
         new_chat_id: &str,
     ) -> Result<()> {
@@ -288,14 +289,14 @@ impl Store {
             "DELETE FROM subscriptions WHERE platform = $1 AND chat_id = $2 AND EXISTS (SELECT 1 FROM subscriptions n \
              WHERE n.platform = $1 AND n.chat_id = $3 AND n.thread_id = subscriptions.thread_id AND n.topic = subscriptions.topic)",
         )
-        .bind(platform)
+        .bind(platform.as_str())
         .bind(old_chat_id)
         .bind(new_chat_id)
         .execute(&mut *transaction)
         .await?;
         sqlx::query("UPDATE subscriptions SET chat_id = $1 WHERE platform = $2 AND chat_id = $3")
             .bind(new_chat_id)
-            .bind(platform)
+            .bind(platform.as_str())
             .bind(old_chat_id)
             .execute(&mut *transaction)
             .await?;

@@ -16,7 +16,7 @@ use serde_json::Value;
 use briefbot::alerts::Alerts;
 use briefbot::delivery::Messengers;
 use briefbot::delivery::webhook::Webhook;
-use briefbot::model::Destination;
+use briefbot::model::{Destination, Platform};
 use briefbot::storage::Store;
 
 #[derive(Default)]
@@ -78,7 +78,7 @@ async fn one_notice_per_outage_and_one_on_recovery_on_both_backends() {
             Webhook::new(Duration::from_secs(5)).expect("client"),
         ));
         let alerts = Alerts {
-            destination: Destination::new("webhook", &hook, None),
+            destination: Destination::new(Platform::Webhook, &hook, None),
             after: Duration::from_secs(6 * HOUR as u64),
         };
         let configured: HashSet<String> = [URL.to_string()].into();
@@ -164,7 +164,7 @@ async fn replicas_checking_together_send_each_notice_once() {
             Webhook::new(Duration::from_secs(5)).expect("client"),
         ));
         let alerts = Alerts {
-            destination: Destination::new("webhook", &hook, None),
+            destination: Destination::new(Platform::Webhook, &hook, None),
             after: Duration::from_secs(HOUR as u64),
         };
         let mut configured = HashSet::new();

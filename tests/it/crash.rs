@@ -198,7 +198,7 @@ fn slack_posts(fake: &crate::support::fake_slack::FakeSlack) -> HashMap<String, 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_mid_slack_fan_out_loses_nothing_and_repeats_only_the_brief_in_flight() {
     use crate::support::fake_slack::{FakeSlack, TOKEN};
-    use briefbot::model::Destination;
+    use briefbot::model::{Destination, Platform};
     // Slack paces posts at four a second in all: 40 channels take ten seconds.
     const CHANNELS: usize = 40;
     let fake = FakeSlack::start().await;
@@ -218,7 +218,7 @@ async fn kill_9_mid_slack_fan_out_loses_nothing_and_repeats_only_the_brief_in_fl
     .expect("config");
     let store = Store::open(&database).await.expect("store");
     let destinations: Vec<Destination> = (0..CHANNELS)
-        .map(|n| Destination::new("slack", &format!("C{n:08}"), None))
+        .map(|n| Destination::new(Platform::Slack, &format!("C{n:08}"), None))
         .collect();
     crate::support::due_subscriptions(&store, &destinations).await;
 

@@ -15,7 +15,7 @@ use serenity::model::application::Interaction;
 use crate::support::discord_fixtures::{APP_ID, add_news, app, settings};
 use crate::support::fake_discord::FakeDiscord;
 use briefbot::app::App;
-use briefbot::model::Destination;
+use briefbot::model::{Destination, Platform};
 use briefbot::platforms::discord::interactions;
 use briefbot::platforms::discord::respond::{Initial, Responder};
 use briefbot::schedule::clock::{Clock, ManualClock};
@@ -380,7 +380,7 @@ async fn subscribe_needs_manage_channels_and_a_thread_gets_its_own_subscription(
             .contains("administrators"),
         "{reply}"
     );
-    let channel = Destination::new("discord", "100", None);
+    let channel = Destination::new(Platform::Discord, "100", None);
     assert!(
         app.store
             .subscriptions_for(&channel)
@@ -401,7 +401,7 @@ async fn subscribe_needs_manage_channels_and_a_thread_gets_its_own_subscription(
         ))
         .await;
     assert_eq!(reply["data"]["flags"], EPHEMERAL, "{reply}");
-    let thread = Destination::new("discord", "100", Some("555"));
+    let thread = Destination::new(Platform::Discord, "100", Some("555"));
     let stored = app.store.subscriptions_for(&thread).await.expect("subs");
     assert_eq!(stored.len(), 1, "{reply}");
     assert_eq!(stored[0].schedule, "weekdays 08:00");

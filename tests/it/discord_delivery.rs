@@ -13,7 +13,7 @@ use crate::support::fake_discord::FakeDiscord;
 use briefbot::app::App;
 use briefbot::commands::{self, Caller, Command};
 use briefbot::delivery::Messengers;
-use briefbot::model::Destination;
+use briefbot::model::{Destination, Platform};
 use briefbot::platforms::discord::DiscordMessenger;
 use briefbot::schedule::clock::{Clock, ManualClock};
 use briefbot::schedule::runner::Scheduler;
@@ -61,8 +61,8 @@ async fn scheduled_briefs_arrive_in_channel_and_thread_without_pinging_anyone() 
     let fake = FakeDiscord::start().await;
     let (app, _dir) = app().await;
     let clock = Arc::new(ManualClock::new(at("2026-03-02T06:00:00Z")));
-    let channel = Destination::new("discord", "100", None);
-    let thread = Destination::new("discord", "100", Some("555"));
+    let channel = Destination::new(Platform::Discord, "100", None);
+    let thread = Destination::new(Platform::Discord, "100", Some("555"));
     subscribe(&app, &channel, "chips 07:00", clock.now()).await;
     subscribe(&app, &thread, "all 07:00", clock.now()).await;
     add_news(
@@ -110,8 +110,8 @@ async fn forbidden_pauses_without_retrying_and_a_retry_reuses_its_nonce() {
     let fake = FakeDiscord::start().await;
     let (app, _dir) = app().await;
     let clock = Arc::new(ManualClock::new(at("2026-03-02T06:00:00Z")));
-    let gone = Destination::new("discord", "300", None);
-    let flaky = Destination::new("discord", "400", None);
+    let gone = Destination::new(Platform::Discord, "300", None);
+    let flaky = Destination::new(Platform::Discord, "400", None);
     subscribe(&app, &gone, "chips 07:00", clock.now()).await;
     subscribe(&app, &flaky, "chips 07:00", clock.now()).await;
     add_news(&app.store, at("2026-03-02T06:30:00Z"), &["mi500"], "").await;
@@ -190,7 +190,7 @@ async fn a_repeated_delivery_is_deduplicated_by_its_nonce() {
         .await
         .expect("brief");
     let messenger = DiscordMessenger::new(Arc::new(settings(&fake).http())).expect("messenger");
-    let destination = Destination::new("discord", "100", None);
+    let destination = Destination::new(Platform::Discord, "100", None);
     use briefbot::delivery::{Messenger, Outgoing};
     let outgoing = Outgoing::new(77, &destination, &brief);
     let first = messenger.send(outgoing).await.expect("sent");
@@ -218,7 +218,7 @@ async fn rate_limits_come_back_with_discords_wait() {
         json!({"message": "slow down", "retry_after": 2.5, "global": false}),
     );
     let messenger = DiscordMessenger::new(Arc::new(settings(&fake).http())).expect("messenger");
-    let destination = Destination::new("discord", "100", None);
+    let destination = Destination::new(Platform::Discord, "100", None);
     use briefbot::delivery::{Messenger, Outgoing, SendError};
     let result = messenger.send(Outgoing::new(1, &destination, &brief)).await;
     assert_eq!(
@@ -242,7 +242,7 @@ async fn losing_a_server_channel_or_thread_pauses_its_subscriptions() {
     ] {
         subscribe(
             &app,
-            &Destination::new("discord", chat, thread),
+            &Destination::new(Platform::Discord, chat, thread),
             "chips 07:00",
             now,
         )

@@ -16,7 +16,7 @@ use futures::StreamExt;
 
 use crate::support::fake_discord::{FakeDiscord, Limits};
 use briefbot::delivery::{Messenger, Outgoing, SendError};
-use briefbot::model::{Brief, Destination, Link, Section, Story};
+use briefbot::model::{Brief, Destination, Link, Platform, Section, Story};
 use briefbot::platforms::discord::messenger::DEFAULT_RATE;
 use briefbot::platforms::discord::{DiscordMessenger, Settings};
 
@@ -92,7 +92,8 @@ async fn fan_out(label: &str, pace_per_second: f64, scale: f64, channels: usize)
         .map(|index| {
             let (messenger, brief, retries) = (messenger.clone(), brief.clone(), retries.clone());
             async move {
-                let destination = Destination::new("discord", &(10_000 + index).to_string(), None);
+                let destination =
+                    Destination::new(Platform::Discord, &(10_000 + index).to_string(), None);
                 loop {
                     let outgoing = Outgoing::new(index as i64, &destination, &brief);
                     match messenger.send(outgoing).await {

@@ -16,7 +16,7 @@ use crate::support::fake_discord::FakeDiscord;
 use briefbot::app::App;
 use briefbot::commands::{self, Caller, Command};
 use briefbot::config::Config;
-use briefbot::model::Destination;
+use briefbot::model::{Destination, Platform};
 use briefbot::platforms::discord::Settings;
 use briefbot::platforms::discord::gateway::{self, Places};
 use briefbot::platforms::discord::respond::Responder;
@@ -85,7 +85,7 @@ async fn gateway_interactions_are_answered_and_deleted_channels_paused() {
     let config = Config::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("config/briefbot.toml"))
         .expect("config");
     let app = Arc::new(App::with_store(config, store));
-    let doomed = Destination::new("discord", "300", None);
+    let doomed = Destination::new(Platform::Discord, "300", None);
     let caller = Caller {
         destination: doomed.clone(),
         is_admin: true,

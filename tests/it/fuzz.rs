@@ -1285,7 +1285,7 @@ mod properties {
                     );
                     prop_assert!(!item.key.is_empty(), "an item without a key: {item:?}");
                     prop_assert!(
-                        item.summary.chars().count() <= SUMMARY_CHARS + 1,
+                        item.summary.chars().count() <= SUMMARY_CHARS,
                         "a summary of {} characters",
                         item.summary.chars().count()
                     );

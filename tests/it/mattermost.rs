@@ -15,7 +15,7 @@ use crate::support::fake_mattermost::{BOT_TOKEN, COMMAND_TOKEN, FakeMattermost, 
 use briefbot::app::App;
 use briefbot::commands::{self, Caller, Command};
 use briefbot::delivery::Messengers;
-use briefbot::model::Destination;
+use briefbot::model::{Destination, Platform};
 use briefbot::platforms::mattermost::{self, MattermostMessenger, render::MAX_POST};
 use briefbot::schedule::clock::{Clock, ManualClock};
 use briefbot::schedule::runner::Scheduler;
@@ -158,7 +158,7 @@ async fn subscribe_is_for_system_and_channel_admins() {
     fake.add_user(&id("sysadmin"), "system_user system_admin", &channel, false);
     let (app, _dir) = app().await;
     let endpoint = endpoint(&app, &fake, Arc::new(ManualClock::new(Utc::now()))).await;
-    let destination = Destination::new("mattermost", &channel, None);
+    let destination = Destination::new(Platform::Mattermost, &channel, None);
     let words = "subscribe policy weekdays 08:00 Europe/Berlin";
 
     let (_, refused) = endpoint.command(&id("member"), &channel, words).await;
@@ -277,8 +277,8 @@ async fn scheduled_briefs_reach_a_channel_and_a_thread_and_mention_nobody() {
     fake.add_channel(&channel, true);
     let (app, _dir) = app().await;
     let clock = Arc::new(ManualClock::new(at("2026-03-02T06:00:00Z")));
-    let in_channel = Destination::new("mattermost", &channel, None);
-    let in_thread = Destination::new("mattermost", &channel, Some(&id("rootpost")));
+    let in_channel = Destination::new(Platform::Mattermost, &channel, None);
+    let in_thread = Destination::new(Platform::Mattermost, &channel, Some(&id("rootpost")));
     subscribe(&app, &in_channel, "chips 07:00", clock.now()).await;
     subscribe(&app, &in_thread, "all 07:00", clock.now()).await;
     let hostile = "@channel @here @all @ada **bold** [x](javascript:alert(1)) <img src=x>";
@@ -354,7 +354,7 @@ async fn a_channel_the_bot_was_removed_from_pauses_its_subscriptions() {
     for channel in [&kept, &removed, &archived] {
         subscribe(
             &app,
-            &Destination::new("mattermost", channel, None),
+            &Destination::new(Platform::Mattermost, channel, None),
             "chips 07:00",
             clock.now(),
         )
@@ -369,7 +369,7 @@ async fn a_channel_the_bot_was_removed_from_pauses_its_subscriptions() {
     for (channel, why) in [(&removed, "403"), (&archived, "deleted")] {
         let subscription = &app
             .store
-            .subscriptions_for(&Destination::new("mattermost", channel, None))
+            .subscriptions_for(&Destination::new(Platform::Mattermost, channel, None))
             .await
             .expect("subs")[0];
         assert!(subscription.paused, "{subscription:?}");

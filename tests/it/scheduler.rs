@@ -13,7 +13,7 @@ use briefbot::app::App;
 use briefbot::commands::{self, Caller, Command, ReplyBody};
 use briefbot::config::Config;
 use briefbot::delivery::{MessageIds, Messenger, Messengers, Outgoing, SendError};
-use briefbot::model::Destination;
+use briefbot::model::{Destination, Platform};
 use briefbot::schedule::clock::{Clock, ManualClock};
 use briefbot::schedule::runner::Scheduler;
 use briefbot::storage::{DeliveryStatus, LedgerAction, NewItem, Store};
@@ -44,8 +44,8 @@ impl Scripted {
 }
 
 impl Messenger for Scripted {
-    fn platform(&self) -> &'static str {
-        "telegram"
+    fn platform(&self) -> Platform {
+        Platform::Telegram
     }
 
     fn send<'a>(&'a self, outgoing: Outgoing<'a>) -> BoxFuture<'a, Result<MessageIds, SendError>> {
@@ -135,7 +135,7 @@ async fn repeated_ticks_and_two_schedulers_create_one_delivery() {
     for (backend, store, _dir) in crate::support::stores("ticks_once").await {
         let app = app(store);
         let clock = Arc::new(ManualClock::new(at("2026-03-02T06:00:00Z")));
-        let chat = Destination::new("telegram", "42", None);
+        let chat = Destination::new(Platform::Telegram, "42", None);
         subscribe(
             &app,
             &chat,
@@ -194,7 +194,7 @@ async fn a_dead_workers_claim_is_taken_over_after_its_lease() {
     for (backend, store, _dir) in crate::support::stores("lease_takeover").await {
         let app = app(store);
         let clock = Arc::new(ManualClock::new(at("2026-03-02T06:00:00Z")));
-        let chat = Destination::new("telegram", "7", None);
+        let chat = Destination::new(Platform::Telegram, "7", None);
         subscribe(&app, &chat, &["all", "07:00"], clock.now()).await;
         add_chip_news(&app.store, at("2026-03-02T06:30:00Z"), &["h300"]).await;
         clock.set(at("2026-03-02T07:00:05Z"));
@@ -246,8 +246,8 @@ struct Gated {
 }
 
 impl Messenger for Gated {
-    fn platform(&self) -> &'static str {
-        "telegram"
+    fn platform(&self) -> Platform {
+        Platform::Telegram
     }
 
     fn send<'a>(&'a self, outgoing: Outgoing<'a>) -> BoxFuture<'a, Result<MessageIds, SendError>> {
@@ -267,7 +267,7 @@ async fn a_slow_send_renews_its_lease_so_no_other_worker_sends_it_again() {
         config.schedule.lease = Duration::from_secs(3);
         let app = Arc::new(App::with_store(config, store));
         let clock = Arc::new(ManualClock::new(at("2026-03-02T06:00:00Z")));
-        let chat = Destination::new("telegram", "8", None);
+        let chat = Destination::new(Platform::Telegram, "8", None);
         subscribe(&app, &chat, &["all", "07:00"], clock.now()).await;
         add_chip_news(&app.store, at("2026-03-02T06:30:00Z"), &["h400"]).await;
         clock.set(at("2026-03-02T07:00:05Z"));
@@ -308,7 +308,7 @@ async fn gone_pauses_rate_limit_waits_transient_retries_and_moved_follows() {
     for (backend, store, _dir) in crate::support::stores("send_errors").await {
         let app = app(store);
         let clock = Arc::new(ManualClock::new(at("2026-03-02T06:00:00Z")));
-        let blocked = Destination::new("telegram", "100", None);
+        let blocked = Destination::new(Platform::Telegram, "100", None);
         subscribe(&app, &blocked, &["chips", "07:00"], clock.now()).await;
         add_chip_news(&app.store, at("2026-03-02T06:30:00Z"), &["mi500"]).await;
         let messenger = Scripted::answering(vec![Err(SendError::Gone {
@@ -335,7 +335,7 @@ async fn gone_pauses_rate_limit_waits_transient_retries_and_moved_follows() {
 
         // Rate limited twice, then a transient failure, then success: one delivery, on time
         // as the platform allows.
-        let limited = Destination::new("telegram", "200", None);
+        let limited = Destination::new(Platform::Telegram, "200", None);
         subscribe(&app, &limited, &["chips", "08:00"], clock.now()).await;
         add_chip_news(&app.store, at("2026-03-03T07:30:00Z"), &["tpu9"]).await;
         let messenger = Scripted::answering(vec![
@@ -382,7 +382,7 @@ async fn gone_pauses_rate_limit_waits_transient_retries_and_moved_follows() {
         );
 
         // A chat that moved: the subscription follows and the brief is resent there.
-        let old = Destination::new("telegram", "300", None);
+        let old = Destination::new(Platform::Telegram, "300", None);
         subscribe(&app, &old, &["chips", "09:00"], clock.now()).await;
         add_chip_news(&app.store, at("2026-03-03T08:30:00Z"), &["npu4"]).await;
         let messenger = Scripted::answering(vec![Err(SendError::Moved {
@@ -414,7 +414,7 @@ async fn downtime_skips_stale_briefs_and_nothing_new_is_not_sent() {
     for (backend, store, _dir) in crate::support::stores("downtime").await {
         let app = app(store);
         let clock = Arc::new(ManualClock::new(at("2026-03-02T06:00:00Z")));
-        let chat = Destination::new("telegram", "55", None);
+        let chat = Destination::new(Platform::Telegram, "55", None);
         subscribe(&app, &chat, &["chips", "07:00"], clock.now()).await;
         add_chip_news(&app.store, at("2026-03-02T06:30:00Z"), &["a1", "a2"]).await;
         let messenger = Scripted::answering(vec![]);
@@ -471,7 +471,7 @@ async fn only_admins_change_subscriptions_and_mistakes_are_explained() {
         .expect("sqlite");
     let app = app(store);
     let now = at("2026-03-02T06:00:00Z");
-    let group = Destination::new("telegram", "-1001", Some("9"));
+    let group = Destination::new(Platform::Telegram, "-1001", Some("9"));
     let member = Caller {
         destination: group.clone(),
         is_admin: false,
@@ -612,7 +612,7 @@ async fn news_published_before_a_brief_but_fetched_after_it_goes_into_the_next_o
     for (backend, store, _dir) in crate::support::stores("late_news").await {
         let app = app(store);
         let clock = Arc::new(ManualClock::new(at("2026-03-02T06:00:00Z")));
-        let chat = Destination::new("telegram", "77", None);
+        let chat = Destination::new(Platform::Telegram, "77", None);
         subscribe(&app, &chat, &["chips", "07:00", "UTC"], clock.now()).await;
         add_chip_news(&app.store, at("2026-03-02T06:30:00Z"), &["a1"]).await;
         let messenger = Scripted::answering(vec![]);
@@ -686,7 +686,7 @@ async fn chat_schedules_run_at_most_hourly_and_subscriptions_are_capped() {
         let app = Arc::new(App::with_store(config, store));
         let now = at("2026-03-02T06:00:00Z");
         let member = |chat: &str, user: Option<&str>| Caller {
-            destination: Destination::new("discord", chat, None),
+            destination: Destination::new(Platform::Discord, chat, None),
             is_admin: true,
             member: user.map(str::to_string),
         };
@@ -770,7 +770,7 @@ async fn a_schedule_that_runs_its_last_delivers_it_and_pauses_nothing() {
     for (backend, store, _dir) in crate::support::stores("one_shot").await {
         let app = app(store);
         let clock = Arc::new(ManualClock::new(at("2026-03-02T06:00:00Z")));
-        let chat = Destination::new("telegram", "77", None);
+        let chat = Destination::new(Platform::Telegram, "77", None);
         let operator = Caller {
             destination: chat.clone(),
             is_admin: true,
@@ -827,8 +827,8 @@ async fn a_schedule_that_runs_its_last_delivers_it_and_pauses_nothing() {
 struct PanicsOnChat13;
 
 impl Messenger for PanicsOnChat13 {
-    fn platform(&self) -> &'static str {
-        "telegram"
+    fn platform(&self) -> Platform {
+        Platform::Telegram
     }
 
     fn send<'a>(&'a self, outgoing: Outgoing<'a>) -> BoxFuture<'a, Result<MessageIds, SendError>> {
@@ -849,7 +849,7 @@ async fn a_delivery_that_panics_fails_its_row_and_the_worker_goes_on() {
     let app = app(store);
     let clock = Arc::new(ManualClock::new(at("2026-03-02T06:00:00Z")));
     for chat in ["13", "14"] {
-        let destination = Destination::new("telegram", chat, None);
+        let destination = Destination::new(Platform::Telegram, chat, None);
         subscribe(&app, &destination, &["all", "07:00"], clock.now()).await;
     }
     add_chip_news(&app.store, at("2026-03-02T06:30:00Z"), &["p1"]).await;

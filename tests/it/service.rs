@@ -12,7 +12,7 @@ use axum::response::IntoResponse;
 use axum::routing::post;
 use chrono::Utc;
 
-use briefbot::model::Destination;
+use briefbot::model::{Destination, Platform};
 use briefbot::storage::{NewSubscription, Store};
 
 /// A feed with two chip stories published within the last hours, so a brief due now holds
@@ -118,7 +118,7 @@ impl Service {
         store
             .upsert_subscription(
                 &NewSubscription {
-                    destination: Destination::new("webhook", hook, None),
+                    destination: Destination::new(Platform::Webhook, hook, None),
                     topic: "all".into(),
                     schedule: "08:00".into(),
                     timezone: "UTC".into(),

@@ -16,7 +16,7 @@ use crate::support::fake_slack::{FakeSlack, SIGNING_SECRET, TOKEN, command_form,
 use briefbot::app::App;
 use briefbot::commands::{self, Caller, Command};
 use briefbot::delivery::{Messenger, Messengers, Outgoing, SendError};
-use briefbot::model::Destination;
+use briefbot::model::{Destination, Platform};
 use briefbot::platforms::slack::api::SlackApi;
 use briefbot::platforms::slack::pacing::Pace;
 use briefbot::platforms::slack::{self, SlackMessenger};
@@ -191,7 +191,7 @@ async fn subscribe_is_for_workspace_admins_and_the_channels_creator() {
     fake.add_channel(CHANNEL, CREATOR);
     let (app, _dir) = app().await;
     let endpoint = endpoint(&app, &fake, Arc::new(ManualClock::new(Utc::now()))).await;
-    let channel = Destination::new("slack", CHANNEL, None);
+    let channel = Destination::new(Platform::Slack, CHANNEL, None);
     let words = "subscribe policy weekdays 08:00 Europe/Berlin";
 
     endpoint.command(&fake, "member", MEMBER, words).await;
@@ -348,7 +348,7 @@ async fn scheduled_briefs_reach_a_channel_and_a_thread_paced_per_channel() {
     let fake = FakeSlack::start().await;
     let (app, _dir) = app().await;
     let clock = Arc::new(ManualClock::new(at("2026-03-02T06:00:00Z")));
-    let channel = Destination::new("slack", CHANNEL, None);
+    let channel = Destination::new(Platform::Slack, CHANNEL, None);
     let thread = Destination::parse(&format!("slack:{CHANNEL}/1712345678.000100")).expect("thread");
     subscribe(&app, &channel, "chips 07:00", clock.now()).await;
     subscribe(&app, &thread, "all 07:00", clock.now()).await;
@@ -404,7 +404,7 @@ async fn a_channel_the_bot_lost_pauses_its_subscriptions() {
     let fake = FakeSlack::start().await;
     let (app, _dir) = app().await;
     let clock = Arc::new(ManualClock::new(at("2026-03-02T06:00:00Z")));
-    let gone = Destination::new("slack", "C0GONE001", None);
+    let gone = Destination::new(Platform::Slack, "C0GONE001", None);
     subscribe(&app, &gone, "chips 07:00", clock.now()).await;
     add_news(&app.store, at("2026-03-02T06:30:00Z"), &["mi500"], "").await;
     fake.fail_next("chat.postMessage", "channel_not_found");
@@ -430,7 +430,7 @@ async fn hostile_feed_text_never_mentions_or_links() {
     let fake = FakeSlack::start().await;
     let (app, _dir) = app().await;
     let clock = Arc::new(ManualClock::new(at("2026-03-02T06:00:00Z")));
-    let channel = Destination::new("slack", CHANNEL, None);
+    let channel = Destination::new(Platform::Slack, CHANNEL, None);
     subscribe(&app, &channel, "all 07:00", clock.now()).await;
     let hostile = "<!channel> <!here> @here @channel <@U123> <#C999> <script>alert(1)</script> \
                    <javascript:alert(1)|click> <https://evil.example|trusted> &lt;!everyone&gt;";
@@ -520,7 +520,7 @@ async fn slacks_429_comes_back_with_its_wait() {
         overall_per_second: 1000.0,
     };
     let messenger = SlackMessenger::new(api(&fake), unpaced);
-    let destination = Destination::new("slack", CHANNEL, None);
+    let destination = Destination::new(Platform::Slack, CHANNEL, None);
     messenger
         .send(Outgoing::new(1, &destination, &brief))
         .await
@@ -539,7 +539,7 @@ async fn slacks_429_comes_back_with_its_wait() {
 async fn an_operator_notice_is_inert_text_in_the_channel() {
     let fake = FakeSlack::start().await;
     let messenger = SlackMessenger::new(api(&fake), Pace::slack());
-    let destination = Destination::new("slack", CHANNEL, None);
+    let destination = Destination::new(Platform::Slack, CHANNEL, None);
     messenger
         .notify(
             &destination,

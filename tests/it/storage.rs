@@ -121,7 +121,7 @@ async fn source_health_is_tracked_through_failure_and_recovery() {
 
 #[tokio::test]
 async fn pruning_removes_only_what_is_past_retention_and_never_work_in_play() {
-    use briefbot::model::Destination;
+    use briefbot::model::{Destination, Platform};
     use briefbot::storage::retention::Cutoffs;
     use briefbot::storage::{DeliveryStatus, DueRow, DueRows, NewSubscription, SentRecord};
 
@@ -141,7 +141,7 @@ async fn pruning_removes_only_what_is_past_retention_and_never_work_in_play() {
         let subscription = store
             .upsert_subscription(
                 &NewSubscription {
-                    destination: Destination::new("telegram", "1", None),
+                    destination: Destination::new(Platform::Telegram, "1", None),
                     topic: "all".into(),
                     schedule: "08:00".into(),
                     timezone: "UTC".into(),

@@ -515,7 +515,11 @@ async fn scheduled_briefs_are_prepared_ahead_and_delivered_from_the_cache() {
             app.store
                 .upsert_subscription(
                     &NewSubscription {
-                        destination: briefbot::model::Destination::new("telegram", chat, None),
+                        destination: briefbot::model::Destination::new(
+                            briefbot::model::Platform::Telegram,
+                            chat,
+                            None,
+                        ),
                         topic: "all".into(),
                         schedule: "07:00".into(),
                         timezone: "UTC".into(),
@@ -830,7 +834,11 @@ async fn run_until_delivered(model_base_url: &str) -> (Duration, serde_json::Val
     store
         .upsert_subscription(
             &NewSubscription {
-                destination: briefbot::model::Destination::new("webhook", &hook, None),
+                destination: briefbot::model::Destination::new(
+                    briefbot::model::Platform::Webhook,
+                    &hook,
+                    None,
+                ),
                 topic: "all".into(),
                 schedule: "08:00".into(),
                 timezone: "UTC".into(),

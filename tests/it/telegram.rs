@@ -13,7 +13,7 @@ use crate::support::fake_telegram::{self, Failure, FakeTelegram};
 use briefbot::app::App;
 use briefbot::config::Config;
 use briefbot::delivery::{Messenger, Messengers, Outgoing};
-use briefbot::model::Destination;
+use briefbot::model::{Destination, Platform};
 use briefbot::platforms::telegram::{
     TelegramBot, TelegramMessenger, TelegramSettings, WebhookSettings, bot,
 };
@@ -261,7 +261,7 @@ async fn only_group_admins_subscribe_and_forum_topic_deliveries_arrive_there() {
         replies[0]
     );
     assert_eq!(replies[0]["message_thread_id"], 42, "answered in the topic");
-    let topic = Destination::new("telegram", &group.to_string(), Some("42"));
+    let topic = Destination::new(Platform::Telegram, &group.to_string(), Some("42"));
     assert!(
         h.app
             .store
@@ -334,7 +334,7 @@ async fn subscribe_keyboard_toggles_topics_for_admins_only() {
             calls.iter().any(|c| c.method == "editMessageReplyMarkup")
         })
         .await;
-    let private = Destination::new("telegram", &chat.to_string(), None);
+    let private = Destination::new(Platform::Telegram, &chat.to_string(), None);
     let stored = h.app.store.subscriptions_for(&private).await.expect("subs");
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].topic, "chips");
@@ -396,7 +396,7 @@ async fn subscribe_keyboard_toggles_topics_for_admins_only() {
             .unwrap_or("")
             .contains("administrators")
     );
-    let group_destination = Destination::new("telegram", &group.to_string(), None);
+    let group_destination = Destination::new(Platform::Telegram, &group.to_string(), None);
     assert!(
         h.app
             .store
@@ -411,7 +411,7 @@ async fn subscribe_keyboard_toggles_topics_for_admins_only() {
 
 async fn subscribe_admin(h: &Harness, chat: i64, time: &str) {
     let caller = briefbot::commands::Caller {
-        destination: Destination::new("telegram", &chat.to_string(), None),
+        destination: Destination::new(Platform::Telegram, &chat.to_string(), None),
         is_admin: true,
         member: Some("100".into()),
     };
@@ -462,7 +462,11 @@ async fn rate_limits_wait_blocked_chats_pause_and_migrated_groups_move() {
     let paused = &h
         .app
         .store
-        .subscriptions_for(&Destination::new("telegram", &blocked.to_string(), None))
+        .subscriptions_for(&Destination::new(
+            Platform::Telegram,
+            &blocked.to_string(),
+            None,
+        ))
         .await
         .expect("subs")[0];
     assert!(paused.paused);
@@ -681,7 +685,7 @@ async fn a_long_brief_arrives_as_several_valid_messages() {
         });
     }
     let messenger = TelegramMessenger::new(h.bot.clone(), test_limits());
-    let destination = Destination::new("telegram", "-100777", Some("5"));
+    let destination = Destination::new(Platform::Telegram, "-100777", Some("5"));
     let ids = messenger
         .send(Outgoing::new(1, &destination, &brief))
         .await
@@ -770,7 +774,7 @@ async fn a_brief_that_fails_part_way_resumes_at_the_first_unsent_part() {
     config.brief.summary_chars = 1_000;
     let app = Arc::new(App::with_store(config, h.app.store.clone()));
     let caller = briefbot::commands::Caller {
-        destination: Destination::new("telegram", &chat.to_string(), None),
+        destination: Destination::new(Platform::Telegram, &chat.to_string(), None),
         is_admin: true,
         member: Some("100".into()),
     };

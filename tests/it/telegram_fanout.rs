@@ -18,7 +18,7 @@ use futures::StreamExt;
 
 use crate::support::fake_telegram::{FakeTelegram, RateLimits};
 use briefbot::delivery::{Messenger, Outgoing, SendError};
-use briefbot::model::{Brief, Destination, Link, Section, Story};
+use briefbot::model::{Brief, Destination, Link, Platform, Section, Story};
 use briefbot::platforms::telegram::{TelegramMessenger, TelegramSettings, telegram_limits};
 
 /// One in ten destinations is a supergroup, the rest private chats.
@@ -100,7 +100,7 @@ async fn fan_out_to_ten_thousand_chats_within_telegram_limits() {
             } else {
                 1_000 + i as i64
             };
-            Destination::new("telegram", &chat.to_string(), None)
+            Destination::new(Platform::Telegram, &chat.to_string(), None)
         })
         .collect();
 

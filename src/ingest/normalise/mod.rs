@@ -215,23 +215,6 @@ pub fn canonical_link(raw: &str, base: Option<&str>) -> Option<String> {
     Some(url.into())
 }
 
-/// `text` cut to at most `max_chars` characters at a word boundary, with "…" appended when
-/// anything was cut. Text without spaces (e.g. Chinese) is cut mid-run.
-pub fn truncate_at_word(text: &str, max_chars: usize) -> String {
-    let Some((cut, _)) = text.char_indices().nth(max_chars) else {
-        return text.to_string();
-    };
-    let head = &text[..cut];
-    // Only back up to a space if that keeps most of the text; otherwise a hard cut reads better.
-    let end = match head.rfind(' ') {
-        Some(space) if head[..space].chars().count() >= max_chars / 2 => space,
-        _ => cut,
-    };
-    let mut out = text[..end].trim_end().to_string();
-    out.push('…');
-    out
-}
-
 /// The first `words` whitespace-separated words of `text`, with "…" if there were more.
 pub fn first_words(text: &str, words: usize) -> String {
     let mut parts = text.split_whitespace();

@@ -29,7 +29,8 @@ use feed_rs::model::{Entry, Feed, Link};
 use feed_rs::parser::ParseFeedError;
 use url::Url;
 
-use super::normalise::{canonical_link, first_words, html_to_text, truncate_at_word};
+use super::normalise::{canonical_link, first_words, html_to_text};
+use crate::engine::text::truncate_words;
 
 /// Items beyond this many in one feed are ignored: no real feed has more, and it bounds the
 /// work a hostile one can cause.
@@ -426,7 +427,7 @@ fn build_item(raw: RawItem, feed_url: &str, feed_language: Option<&str>) -> Opti
     if summary.is_empty() {
         summary = text(&raw.content);
     }
-    let summary = truncate_at_word(&summary, SUMMARY_CHARS);
+    let summary = truncate_words(&summary, SUMMARY_CHARS);
     let base = raw.base.as_deref().unwrap_or(feed_url);
     let id = raw.id.trim();
     // RSS guids are permalinks unless marked otherwise, and many Atom ids are too.
@@ -438,7 +439,7 @@ fn build_item(raw: RawItem, feed_url: &str, feed_language: Option<&str>) -> Opti
             !raw.id_not_link && (id.starts_with("http://") || id.starts_with("https://"))
         }))
         .find_map(|href| canonical_link(href, Some(base)));
-    let title = truncate_at_word(&text(&raw.title), TITLE_CHARS);
+    let title = truncate_words(&text(&raw.title), TITLE_CHARS);
     let title = match (title.is_empty(), summary.is_empty(), &link) {
         (false, _, _) => title,
         (true, false, _) => first_words(&summary, TITLE_WORDS),

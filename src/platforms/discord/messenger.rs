@@ -49,6 +49,14 @@ pub struct DiscordMessenger {
 }
 
 /// Spaces request starts evenly; a global 429 holds everyone back for as long as Discord asks.
+///
+/// Requests take their turn one at a time and the next turn is counted from when this one
+/// actually left: a runtime stall that wakes several senders late must not let them leave
+/// together, or the requests meant for the stalled milliseconds land in the next second
+/// on top of its own and Discord answers 429. Lateness of up to one interval is made good
+/// (a timer fires up to a millisecond late every time), so at most two requests ever leave
+/// back to back, within the 2 of 50 a second that pacing at 48 leaves spare; beyond that, the
+/// stalled time is lost.
 struct Pacer {
     per_second: f64,
     interval: Duration,
@@ -72,14 +80,13 @@ impl Pacer {
     }
 
     async fn wait(&self) {
-        let start = {
-            let mut next = self.next.lock().await;
-            let start = (*next).max(tokio::time::Instant::now());
-            // Each replica spaces its requests by its share of the global rate.
-            *next = start + self.interval * self.share.replicas();
-            start
-        };
-        tokio::time::sleep_until(start).await;
+        let mut next = self.next.lock().await;
+        let scheduled = *next;
+        tokio::time::sleep_until(scheduled).await;
+        let left = tokio::time::Instant::now();
+        // Each replica spaces its requests by its share of the global rate.
+        let from = scheduled.max(left.checked_sub(self.interval).unwrap_or(left));
+        *next = from + self.interval * self.share.replicas();
     }
 
     async fn hold(&self, wait: Duration) {
@@ -182,7 +189,7 @@ impl DiscordMessenger {
 }
 
 impl Messenger for DiscordMessenger {
-    fn platform(&self) -> &'static str {
+    fn platform(&self) -> crate::model::Platform {
         PLATFORM
     }
 
@@ -305,6 +312,37 @@ pub fn to_serenity(embed: &Embed) -> CreateEmbed {
 mod tests {
     use super::*;
 
+    /// Senders woken late together by a stalled runtime leave at most two at a time, then one
+    /// interval apart.
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_stall_does_not_release_a_burst() {
+        let pacer = Arc::new(Pacer::new(200.0)); // 5 ms apart
+        let senders: Vec<_> = (0..8)
+            .map(|_| {
+                let pacer = pacer.clone();
+                tokio::spawn(async move {
+                    pacer.wait().await;
+                    tokio::time::Instant::now()
+                })
+            })
+            .collect();
+        tokio::task::yield_now().await;
+        // Blocks the only runtime thread: every sender's turn passes while it cannot run.
+        std::thread::sleep(Duration::from_millis(60));
+        let mut left = Vec::new();
+        for sender in senders {
+            left.push(sender.await.expect("sender"));
+        }
+        left.sort();
+        for three in left.windows(3) {
+            let gap = three[2] - three[0];
+            assert!(
+                gap >= Duration::from_millis(5),
+                "three requests left within {gap:?}"
+            );
+        }
+    }
+
     #[test]
     fn errors_map_to_ledger_actions() {
         let gone = |status, code: i64| {
@@ -341,8 +379,8 @@ mod tests {
     #[test]
     fn nonces_fit_discords_limit_and_threads_are_targets() {
         assert!(nonce(i64::MAX, 99).len() <= 25);
-        let thread = Destination::new("discord", "10", Some("20"));
+        let thread = Destination::new(PLATFORM, "10", Some("20"));
         assert_eq!(target_channel(&thread), Ok(ChannelId::new(20)));
-        assert!(target_channel(&Destination::new("discord", "x", None)).is_err());
+        assert!(target_channel(&Destination::new(PLATFORM, "x", None)).is_err());
     }
 }

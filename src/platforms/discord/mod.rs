@@ -36,7 +36,7 @@ use crate::schedule::clock::SystemClock;
 pub use messenger::DiscordMessenger;
 
 /// The platform name in `Destination`s.
-pub const PLATFORM: &str = "discord";
+pub const PLATFORM: crate::model::Platform = crate::model::Platform::Discord;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DiscordError {

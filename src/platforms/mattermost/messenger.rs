@@ -59,7 +59,7 @@ impl MattermostMessenger {
 }
 
 impl Messenger for MattermostMessenger {
-    fn platform(&self) -> &'static str {
+    fn platform(&self) -> crate::model::Platform {
         PLATFORM
     }
 

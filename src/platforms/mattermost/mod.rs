@@ -26,7 +26,7 @@ use crate::schedule::clock::Clock;
 pub use messenger::MattermostMessenger;
 
 /// The platform name in `Destination`s.
-pub const PLATFORM: &str = "mattermost";
+pub const PLATFORM: crate::model::Platform = crate::model::Platform::Mattermost;
 
 #[derive(Debug, thiserror::Error)]
 pub enum MattermostError {

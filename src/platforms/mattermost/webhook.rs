@@ -13,7 +13,7 @@ use crate::ingest::fetch::USER_AGENT;
 use crate::model::Destination;
 
 /// The platform name in destinations.
-pub const PLATFORM: &str = "mattermost-webhook";
+pub const PLATFORM: crate::model::Platform = crate::model::Platform::MattermostWebhook;
 
 /// A notice is a few lines.
 const NOTICE_CHARS: usize = 1000;
@@ -41,7 +41,7 @@ impl MattermostWebhook {
 }
 
 impl Messenger for MattermostWebhook {
-    fn platform(&self) -> &'static str {
+    fn platform(&self) -> crate::model::Platform {
         PLATFORM
     }
 

@@ -50,7 +50,7 @@ impl SlackMessenger {
 }
 
 impl Messenger for SlackMessenger {
-    fn platform(&self) -> &'static str {
+    fn platform(&self) -> crate::model::Platform {
         PLATFORM
     }
 

@@ -31,7 +31,7 @@ use crate::schedule::clock::Clock;
 pub use messenger::SlackMessenger;
 
 /// The platform name in `Destination`s.
-pub const PLATFORM: &str = "slack";
+pub const PLATFORM: crate::model::Platform = crate::model::Platform::Slack;
 
 /// Where Web API calls go unless `SLACK_API_URL` says otherwise.
 pub const DEFAULT_API_URL: &str = "https://slack.com/api/";

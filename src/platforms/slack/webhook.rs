@@ -17,7 +17,7 @@ use crate::ingest::fetch::USER_AGENT;
 use crate::model::Destination;
 
 /// The platform name in destinations.
-pub const PLATFORM: &str = "slack-webhook";
+pub const PLATFORM: crate::model::Platform = crate::model::Platform::SlackWebhook;
 
 /// A notice is a few lines; escaping at most doubles it.
 const NOTICE_CHARS: usize = 1000;
@@ -66,7 +66,7 @@ impl SlackWebhook {
 }
 
 impl Messenger for SlackWebhook {
-    fn platform(&self) -> &'static str {
+    fn platform(&self) -> crate::model::Platform {
         PLATFORM
     }
 

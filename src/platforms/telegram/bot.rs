@@ -28,6 +28,7 @@ use super::messenger::send_parts;
 use super::{PLATFORM, POLL_TIMEOUT, TelegramBot, TelegramError, WebhookSettings, render, webhook};
 use crate::app::App;
 use crate::commands::{self, Caller, Command, Reply, ReplyBody, TopicChoice};
+use crate::engine::text::truncate_words;
 use crate::model::Destination;
 use crate::schedule::clock::Clock;
 
@@ -322,7 +323,7 @@ async fn on_callback(
     let answer = commands::execute(&context.app, &caller, &command, now).await;
     let failed = answer.is_error();
     bot.answer_callback_query(query.id.clone())
-        .text(truncate(&answer.plain_text(), CALLBACK_TEXT_LIMIT))
+        .text(truncate_words(&answer.plain_text(), CALLBACK_TEXT_LIMIT))
         .show_alert(failed)
         .await?;
     if failed {
@@ -347,15 +348,6 @@ async fn redraw(bot: &TelegramBot, chat: ChatId, message: MessageId, choices: &[
         // "message is not modified" and friends: the toggle itself succeeded.
         tracing::debug!(%error, "could not redraw the topic keyboard");
     }
-}
-
-fn truncate(text: &str, limit: usize) -> String {
-    if text.chars().count() <= limit {
-        return text.to_string();
-    }
-    let mut out: String = text.chars().take(limit.saturating_sub(1)).collect();
-    out.push('…');
-    out
 }
 
 #[cfg(test)]
@@ -387,7 +379,7 @@ mod tests {
     fn addressed_commands_and_truncation() {
         assert!(addressed_to("/frob@BriefBot x", "briefbot"));
         assert!(!addressed_to("/frob x", "briefbot"));
-        assert_eq!(truncate("abcdef", 4), "abc…");
-        assert_eq!(truncate("abc", 4), "abc");
+        assert_eq!(truncate_words("abcdef", 4), "abc…");
+        assert_eq!(truncate_words("abc", 4), "abc");
     }
 }

@@ -62,7 +62,7 @@ impl TelegramMessenger {
 }
 
 impl Messenger for TelegramMessenger {
-    fn platform(&self) -> &'static str {
+    fn platform(&self) -> crate::model::Platform {
         super::PLATFORM
     }
 
@@ -310,12 +310,16 @@ mod tests {
 
     #[test]
     fn destinations_become_chat_and_thread() {
-        let (chat, thread) = target(&Destination::new("telegram", "-1001", Some("9")))
-            .unwrap_or_else(|e| {
-                panic!("{e}");
-            });
+        let (chat, thread) = target(&Destination::new(
+            super::super::PLATFORM,
+            "-1001",
+            Some("9"),
+        ))
+        .unwrap_or_else(|e| {
+            panic!("{e}");
+        });
         assert_eq!(chat, ChatId(-1001));
         assert_eq!(thread, Some(ThreadId(MessageId(9))));
-        assert!(target(&Destination::new("telegram", "x", None)).is_err());
+        assert!(target(&Destination::new(super::super::PLATFORM, "x", None)).is_err());
     }
 }

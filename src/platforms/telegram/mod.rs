@@ -35,7 +35,7 @@ use crate::schedule::clock::Clock;
 pub use messenger::TelegramMessenger;
 
 /// The platform name in destinations (`telegram:CHAT[/THREAD]`).
-pub const PLATFORM: &str = "telegram";
+pub const PLATFORM: crate::model::Platform = crate::model::Platform::Telegram;
 
 /// The teloxide client every part of the adapter uses: requests paced by `Throttle`.
 pub type TelegramBot = Throttle<Bot>;

@@ -9,7 +9,7 @@ use futures::future::BoxFuture;
 use briefbot::app::App;
 use briefbot::commands::{self, Caller, Command, ReplyBody};
 use briefbot::delivery::{MessageIds, Messenger, Messengers, Outgoing, SendError};
-use briefbot::model::Destination;
+use briefbot::model::{Destination, Platform};
 use briefbot::schedule::clock::{Clock, ManualClock};
 use briefbot::schedule::runner::Scheduler;
 use briefbot::storage::{NewItem, Store};
@@ -25,8 +25,8 @@ struct Recording {
 }
 
 impl Messenger for Recording {
-    fn platform(&self) -> &'static str {
-        "telegram"
+    fn platform(&self) -> Platform {
+        Platform::Telegram
     }
 
     fn send<'a>(&'a self, outgoing: Outgoing<'a>) -> BoxFuture<'a, Result<MessageIds, SendError>> {
@@ -66,7 +66,7 @@ async fn add_chip_news(store: &Store, published: DateTime<Utc>) {
 
 fn caller(chat: &str) -> Caller {
     Caller {
-        destination: Destination::new("telegram", chat, None),
+        destination: Destination::new(Platform::Telegram, chat, None),
         is_admin: true,
         member: Some("100".into()),
     }

@@ -1,7 +1,7 @@
 //! Shared test support: databases on both backends.
 #![allow(dead_code)]
 
-use briefbot::model::Destination;
+use briefbot::model::{Destination, Platform};
 use briefbot::storage::{NewSubscription, Store};
 
 /// Where the local PostgreSQL server is (trust auth); override with BRIEFBOT_TEST_POSTGRES.
@@ -97,7 +97,7 @@ pub mod fake_telegram;
 /// ago, posting even when there is no news: the load for the process-level delivery tests.
 pub async fn due_webhook_subscriptions(store: &Store, base: &str, count: usize) {
     let destinations: Vec<Destination> = (0..count)
-        .map(|number| Destination::new("webhook", &format!("{base}/hook/{number}"), None))
+        .map(|number| Destination::new(Platform::Webhook, &format!("{base}/hook/{number}"), None))
         .collect();
     due_subscriptions(store, &destinations).await;
 }
