@@ -20,6 +20,7 @@ use super::shared_briefs::SharedBriefs;
 use super::spec::Schedule;
 use crate::app::App;
 use crate::delivery::Messengers;
+use crate::periodic::Rounds;
 use crate::storage::{
     Backend, ClaimedDelivery, DeliveryStatus, DueRow, DueRows, LedgerAction, NEVER, StorageError,
     Subscription,
@@ -60,7 +61,7 @@ pub struct Scheduler {
     worker: String,
     /// Briefs built during a fan-out, shared by the destinations that get the same one.
     shared_briefs: SharedBriefs,
-    /// When `beat` last asked the database (the replica count, the oldest due brief).
+    /// When `beat` last asked the database for the oldest due brief.
     last_counted: std::sync::Mutex<Option<std::time::Instant>>,
 }
 
@@ -270,23 +271,10 @@ impl Scheduler {
         self.app.heartbeat.beat(now);
         // A big fan-out runs many rounds a second; once a second is plenty for the database.
         if let Ok(mut last) = self.last_counted.lock() {
-            if last.is_some_and(|at| at.elapsed() < std::time::Duration::from_secs(1)) {
+            if last.is_some_and(|at| at.elapsed() < RECOUNT_EVERY) {
                 return;
             }
             *last = Some(std::time::Instant::now());
-        }
-        // SQLite serves one process (the run lock), which has every budget to itself.
-        if self.app.store.backend() == Backend::Postgres {
-            let live_since = now - replica_liveness(&self.app.config.schedule).as_secs() as i64;
-            match self
-                .app
-                .store
-                .replica_heartbeat(&self.worker, now, live_since)
-                .await
-            {
-                Ok(live) => self.app.replicas.set_replicas(live),
-                Err(error) => tracing::warn!(%error, "cannot count the live replicas"),
-            }
         }
         match self.app.store.oldest_due_scheduled_at(now).await {
             Ok(oldest) => telemetry::oldest_due_age(std::time::Duration::from_secs(
@@ -296,37 +284,45 @@ impl Scheduler {
         }
     }
 
+    /// Records this replica as alive and sets the platforms' budgets to its share.
+    async fn count_replicas(&self) {
+        let now = self.clock.now().timestamp();
+        let live_since = now - replica_liveness(&self.app.config.schedule).as_secs() as i64;
+        match self
+            .app
+            .store
+            .replica_heartbeat(&self.worker, now, live_since)
+            .await
+        {
+            Ok(live) => self.app.replicas.set_replicas(live),
+            Err(error) => tracing::warn!(%error, "cannot count the live replicas"),
+        }
+    }
+
     /// Ticks and works until `shutdown` turns true, then hands back any rows it still holds.
     /// A failing database is logged and retried next round; the loop itself never gives up.
-    pub async fn run(&self, mut shutdown: watch::Receiver<bool>) {
-        let interval = self.app.config.schedule.tick;
-        loop {
-            if *shutdown.borrow() {
-                break;
-            }
-            match self.tick().await {
-                Ok(_) => self.beat().await,
-                Err(error) => tracing::error!(%error, "scheduler tick failed"),
-            }
-            // Keep working while there is work, so a big fan-out does not wait a tick per batch.
-            loop {
-                match self.work().await {
-                    Ok(report) if report.total() > 0 && !*shutdown.borrow() => {
-                        tracing::info!(?report, "deliveries processed");
-                        self.beat().await;
-                        continue;
-                    }
-                    Ok(_) => break,
-                    Err(error) => {
-                        tracing::error!(%error, "delivery work failed");
-                        break;
-                    }
-                }
-            }
+    pub async fn run(&self, shutdown: watch::Receiver<bool>) {
+        // SQLite serves one process (the run lock), which has every budget to itself.
+        if self.app.store.backend() == Backend::Postgres {
+            // A newcomer announces itself and sends nothing until every running replica has
+            // recounted and slowed to its new share; otherwise the first second of a join runs
+            // above the shared budget.
+            self.count_replicas().await;
+            let mut stopped = shutdown.clone();
             tokio::select! {
-                _ = tokio::time::sleep(interval) => {}
-                _ = shutdown.changed() => {}
+                _ = tokio::time::sleep(RECOUNT_EVERY + JOIN_MARGIN) => {}
+                _ = stopped.wait_for(|stop| *stop) => {}
             }
+            // The count goes on beside the work, so a long fan-out batch never delays it.
+            let mut recounts = Rounds::every(RECOUNT_EVERY, shutdown.clone());
+            let counting = async {
+                while recounts.next().await {
+                    self.count_replicas().await;
+                }
+            };
+            tokio::join!(counting, self.work_until(shutdown));
+        } else {
+            self.work_until(shutdown).await;
         }
         if self.app.store.backend() == Backend::Postgres
             && let Err(error) = self.app.store.leave_replicas(&self.worker).await
@@ -346,7 +342,38 @@ impl Scheduler {
             }
         }
     }
+
+    async fn work_until(&self, shutdown: watch::Receiver<bool>) {
+        let mut rounds = Rounds::every(self.app.config.schedule.tick, shutdown.clone());
+        while rounds.next().await {
+            match self.tick().await {
+                Ok(_) => self.beat().await,
+                Err(error) => tracing::error!(%error, "scheduler tick failed"),
+            }
+            // Keep working while there is work, so a big fan-out does not wait a tick per batch.
+            loop {
+                match self.work().await {
+                    Ok(report) if report.total() > 0 && !*shutdown.borrow() => {
+                        tracing::info!(?report, "deliveries processed");
+                        self.beat().await;
+                    }
+                    Ok(_) => break,
+                    Err(error) => {
+                        tracing::error!(%error, "delivery work failed");
+                        break;
+                    }
+                }
+            }
+        }
+    }
 }
+
+/// How often a replica recounts the live replicas (and so how soon the others slow down for a
+/// newcomer).
+const RECOUNT_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// A newcomer's wait beyond one recount: a round's own database time.
+const JOIN_MARGIN: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// How long a replica counts as live after its last round (and stays ready, `/readyz`): a
 /// few ticks, plus a slow round.

@@ -197,9 +197,10 @@ async fn two_replicas_together_keep_to_one_webhook_budget() {
         "two replicas, webhook budget {BUDGET}/s: {rate:.1} POST/s together = {:.2} of the budget",
         rate / f64::from(BUDGET)
     );
-    // The first rounds, before the replicas have counted each other, may run a little fast.
+    // A newcomer sends nothing until the others have recounted, so not even the first second
+    // runs fast (before that wait: 10.7 POST/s); 2% for the clocks of two processes.
     assert!(
-        rate <= f64::from(BUDGET) * 1.2,
+        rate <= f64::from(BUDGET) * 1.02,
         "{rate:.1} POST/s exceeds the shared budget of {BUDGET}/s"
     );
 }
