@@ -284,6 +284,8 @@ fn sigmoid(x: f32) -> f32 {
 pub struct Example {
     pub features: Features,
     pub labels: Vec<bool>,
+    /// Per topic, whether the label was judged at all; an unjudged one teaches nothing.
+    pub judged: Vec<bool>,
     /// Items of one group (a corpus set) are held out together when choosing cut-offs.
     pub group: String,
 }
@@ -333,7 +335,9 @@ pub fn train(
             for example in test_set {
                 let probabilities = model.probabilities(&example.features);
                 for (topic, probability) in probabilities.into_iter().enumerate() {
-                    held_out[topic].push((probability, example.labels[topic]));
+                    if example.judged[topic] {
+                        held_out[topic].push((probability, example.labels[topic]));
+                    }
                 }
             }
         }
@@ -403,7 +407,11 @@ fn fit(topics: &[String], examples: &[&Example], settings: &TrainSettings) -> To
             .iter()
             .map(|e| if e.labels[topic] { 1.0 } else { 0.0 })
             .collect();
-        let (w, b) = fit_one(&rows, &labels, names.len(), settings);
+        let judged: Vec<f32> = examples
+            .iter()
+            .map(|e| if e.judged[topic] { 1.0 } else { 0.0 })
+            .collect();
+        let (w, b) = fit_one(&rows, &labels, &judged, names.len(), settings);
         bias[topic] = b;
         for (feature, weight) in w.into_iter().enumerate() {
             weights[feature][topic] = weight;
@@ -440,6 +448,7 @@ fn is_lexical(name: &str) -> bool {
 fn fit_one(
     rows: &[Vec<(usize, f32)>],
     labels: &[f32],
+    sample_weights: &[f32],
     feature_count: usize,
     settings: &TrainSettings,
 ) -> (Vec<f32>, f32) {
@@ -448,13 +457,16 @@ fn fit_one(
     let mut bias = 0.0f32;
     let mut squared = vec![1e-8f32; feature_count];
     let mut bias_squared = 1e-8f32;
-    let n = rows.len().max(1) as f32;
+    let n = sample_weights.iter().sum::<f32>().max(1.0);
     for _ in 0..settings.epochs {
         let mut gradient = vec![0.0f32; feature_count];
         let mut bias_gradient = 0.0f32;
-        for (row, &label) in rows.iter().zip(labels) {
+        for ((row, &label), &sample_weight) in rows.iter().zip(labels).zip(sample_weights) {
+            if sample_weight == 0.0 {
+                continue;
+            }
             let logit = bias + row.iter().map(|&(i, v)| weights[i] * v).sum::<f32>();
-            let error = sigmoid(logit) - label;
+            let error = (sigmoid(logit) - label) * sample_weight;
             bias_gradient += error;
             for &(i, v) in row {
                 gradient[i] += error * v;
@@ -488,6 +500,7 @@ mod tests {
                 ..Default::default()
             }),
             labels: vec![chips],
+            judged: vec![true],
             group: group.into(),
         }
     }

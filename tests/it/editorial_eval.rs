@@ -69,14 +69,16 @@ fn ingestion_reads_every_labelled_item() {
 }
 
 /// The locked test split, scored once when the third generation of corpora arrived (before:
-/// `set-f` macro-F1 0.621, merge 0.778; `set-i` 0.835, 0.876) and once when the work was done.
-/// The second figures are the floors.
+/// `set-f` macro-F1 0.621, merge 0.778; `set-i` 0.835, 0.876), once when that work was done
+/// (both: macro-F1 0.866, merge 0.914) and once after training stopped learning "not models"
+/// from the corpora of the narrower convention (`corpus::NARROW_MODELS`): macro-F1 0.886,
+/// merge 0.915. The last figures are the floors.
 #[test]
 fn locked_test_split_keeps_its_scores() {
     let scores = score(corpus::LOCKED);
     eprintln!("locked test split: {scores}");
     assert!(
-        scores.macro_f1() >= 0.86,
+        scores.macro_f1() >= 0.88,
         "topic macro-F1 {:.3}",
         scores.macro_f1()
     );
@@ -92,9 +94,11 @@ fn locked_test_split_keeps_its_scores() {
 fn development_split_is_reported() {
     let scores = score(corpus::DEVELOPMENT);
     eprintln!("development split (trained on; in-sample): {scores}");
-    // In-sample figures only guard against a broken model file or training run.
+    // In-sample figures only guard against a broken model file or training run. They sit below
+    // a perfect fit by design: the narrow-convention corpora's "not models" on a policy or
+    // markets item is not trained on, yet still scored (in-sample macro-F1 0.950).
     assert!(
-        scores.macro_f1() >= 0.95,
+        scores.macro_f1() >= 0.93,
         "topic macro-F1 {:.3}",
         scores.macro_f1()
     );

@@ -325,10 +325,22 @@ fn auto_content(request: &Value) -> String {
         .take_while(|line| *line != "DATA>>>")
         .collect();
     if system.contains("bottom_line") {
+        // A well-behaved model follows the prompt's style rules; a headline that speaks to
+        // the reader ("…mailing out your inbox") is not one it would copy into an overview.
         let headlines: Vec<String> = data
             .iter()
             .filter_map(|line| line.strip_prefix("- "))
             .map(|line| sentence(line.split(" (").next().unwrap_or(line)))
+            .filter(|headline| {
+                !headline
+                    .split(|c: char| !c.is_alphanumeric() && c != '\'')
+                    .any(|word| {
+                        matches!(
+                            word.to_lowercase().as_str(),
+                            "you" | "your" | "you're" | "yours"
+                        )
+                    })
+            })
             .collect();
         let overview = headlines
             .iter()
