@@ -71,7 +71,7 @@ pub fn train(config: &Config, args: &TrainArgs) -> anyhow::Result<ExitCode> {
         "{}: {} examples, {} weighted features, cut-offs {:?}",
         args.out.display(),
         examples.len(),
-        model.weights.len(),
+        model.feature_count(),
         model.cutoff
     );
     Ok(ExitCode::SUCCESS)
