@@ -271,18 +271,10 @@ impl Platform {
     }
 }
 
-/// A stored or typed platform name briefbot does not know (a row written by a newer version).
+/// A stored platform name briefbot does not know (a row written by a newer version).
 #[derive(Debug, thiserror::Error)]
 #[error("unknown platform {0:?}")]
 pub struct UnknownPlatform(pub String);
-
-impl TryFrom<String> for Platform {
-    type Error = UnknownPlatform;
-
-    fn try_from(name: String) -> Result<Self, Self::Error> {
-        Self::from_name(&name).ok_or(UnknownPlatform(name))
-    }
-}
 
 impl std::fmt::Display for Platform {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -487,6 +479,14 @@ mod tests {
             "a ts has micros"
         );
         assert!(Destination::parse("mattermost:short").is_err());
+        assert!(
+            Destination::parse("console:stdout").is_err(),
+            "the console takes no chat id"
+        );
+        assert!(Destination::parse("pigeon:1").is_err());
+        for platform in Platform::ALL {
+            assert_eq!(Platform::from_name(platform.as_str()), Some(platform));
+        }
         for platform in ["slack-webhook", "mattermost-webhook"] {
             let hook = Destination::parse(&format!("{platform}:https://hooks.example/T1/SECRET"))
                 .unwrap_or_else(|e| panic!("{e}"));

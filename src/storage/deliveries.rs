@@ -128,7 +128,6 @@ pub struct DeliveryRecord {
 #[derive(FromRow)]
 struct DeliveryRow {
     id: i64,
-    #[sqlx(try_from = "String")]
     platform: Platform,
     chat_id: String,
     thread_id: String,

@@ -10,6 +10,7 @@ pub mod briefs;
 mod deliveries;
 mod items;
 mod ledger_action;
+mod platform_column;
 mod replicas;
 pub mod retention;
 pub mod run_lock;

@@ -67,7 +67,6 @@ pub const NEVER: i64 = 253_402_300_799; // 9999-12-31T23:59:59Z
 #[derive(FromRow)]
 struct SubscriptionRow {
     id: i64,
-    #[sqlx(try_from = "String")]
     platform: Platform,
     chat_id: String,
     thread_id: String,

@@ -343,3 +343,49 @@ async fn replicas_count_themselves_and_leave_on_shutdown() {
         );
     }
 }
+
+/// A subscription row naming a platform this build does not know (written by a newer one) is
+/// refused with an error that names the platform, not misread as another.
+#[tokio::test]
+async fn an_unknown_stored_platform_is_a_clear_error() {
+    use briefbot::model::{Destination, Platform};
+    use briefbot::storage::{NewSubscription, Store};
+    use sqlx::Connection;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("platform.db").display());
+    let store = Store::open(&url).await.expect("open");
+    store
+        .upsert_subscription(
+            &NewSubscription {
+                destination: Destination::new(Platform::Telegram, "1", None),
+                topic: "all".into(),
+                schedule: "08:00".into(),
+                timezone: "UTC".into(),
+                skip_if_empty: false,
+                max_window_secs: 3_600,
+                next_run_at: 100,
+                created_by: None,
+            },
+            0,
+        )
+        .await
+        .expect("subscription");
+    let mut connection = sqlx::SqliteConnection::connect(&url)
+        .await
+        .expect("second connection");
+    sqlx::query("UPDATE subscriptions SET platform = 'carrier-pigeon'")
+        .execute(&mut connection)
+        .await
+        .expect("rewrite the platform");
+    let error = store
+        .all_subscriptions()
+        .await
+        .expect_err("an unknown platform is not read as any other");
+    assert!(
+        error
+            .to_string()
+            .contains("unknown platform \"carrier-pigeon\""),
+        "{error}"
+    );
+}
