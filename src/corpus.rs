@@ -52,6 +52,16 @@ pub const LOCKED: &[&str] = &[
 /// item of another topic is a convention, not a judgement, so training does not learn from it.
 pub const NARROW_MODELS: &[&str] = &["eval", "set-a", "set-b", "set-c", "set-d"];
 
+/// Whether corpus `corpus` (a folder name) judged `topic` for an item labelled `labelled`:
+/// false only for a `NARROW_MODELS` corpus's "not models" on an item of another topic.
+pub fn judged(corpus: &str, topic: &str, labelled: &[String]) -> bool {
+    let unjudged = NARROW_MODELS.contains(&corpus)
+        && topic == "models"
+        && !labelled.is_empty()
+        && !labelled.iter().any(|t| t == topic);
+    !unjudged
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum CorpusError {
     #[error("{path}: {cause}")]
@@ -200,7 +210,6 @@ impl Corpus {
 
     /// Training examples for the topic model, one per labelled item.
     pub fn examples(&self, engine: &Engine, topics: &[String]) -> Vec<Example> {
-        let narrow_models = NARROW_MODELS.contains(&self.name.as_str());
         self.items
             .iter()
             .filter_map(|item| {
@@ -221,13 +230,7 @@ impl Corpus {
                         .collect(),
                     judged: topics
                         .iter()
-                        .map(|t| {
-                            let unjudged_models = narrow_models
-                                && t == "models"
-                                && !label.topics.is_empty()
-                                && !label.topics.contains(t);
-                            !unjudged_models
-                        })
+                        .map(|t| judged(&self.name, t, &label.topics))
                         .collect(),
                     group: self.name.clone(),
                 })
@@ -421,5 +424,24 @@ impl fmt::Display for Scores {
             "  off-topic items in topic briefs: {} (traps: {}); feed items without a label: {}",
             self.off_topic, self.traps, self.unlabelled
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_narrow_corpus_leaves_models_unjudged_on_an_item_of_another_topic() {
+        let policy = ["policy".to_string()];
+        let models = ["models".to_string()];
+        assert!(!judged("set-a", "models", &policy));
+        assert!(judged("set-g", "models", &policy), "newer corpora judge it");
+        assert!(judged("set-a", "models", &models));
+        assert!(
+            judged("set-a", "models", &[]),
+            "a trap's 'not models' counts"
+        );
+        assert!(judged("set-a", "policy", &models));
     }
 }

@@ -62,7 +62,7 @@ pub struct Scheduler {
     /// Briefs built during a fan-out, shared by the destinations that get the same one.
     shared_briefs: SharedBriefs,
     /// When `beat` last asked the database for the oldest due brief.
-    last_counted: std::sync::Mutex<Option<std::time::Instant>>,
+    last_metered: std::sync::Mutex<Option<std::time::Instant>>,
 }
 
 impl Scheduler {
@@ -74,7 +74,7 @@ impl Scheduler {
             clock,
             worker,
             shared_briefs: SharedBriefs::default(),
-            last_counted: std::sync::Mutex::default(),
+            last_metered: std::sync::Mutex::default(),
         }
     }
 
@@ -270,8 +270,8 @@ impl Scheduler {
         let now = self.clock.now().timestamp();
         self.app.heartbeat.beat(now);
         // A big fan-out runs many rounds a second; once a second is plenty for the database.
-        if let Ok(mut last) = self.last_counted.lock() {
-            if last.is_some_and(|at| at.elapsed() < RECOUNT_EVERY) {
+        if let Ok(mut last) = self.last_metered.lock() {
+            if last.is_some_and(|at| at.elapsed() < METER_EVERY) {
                 return;
             }
             *last = Some(std::time::Instant::now());
@@ -321,13 +321,11 @@ impl Scheduler {
                 }
             };
             tokio::join!(counting, self.work_until(shutdown));
+            if let Err(error) = self.app.store.leave_replicas(&self.worker).await {
+                tracing::warn!(%error, "could not leave the replica count; the others notice when it goes stale");
+            }
         } else {
             self.work_until(shutdown).await;
-        }
-        if self.app.store.backend() == Backend::Postgres
-            && let Err(error) = self.app.store.leave_replicas(&self.worker).await
-        {
-            tracing::warn!(%error, "could not leave the replica count; the others notice when it goes stale");
         }
         match self
             .app
@@ -371,6 +369,9 @@ impl Scheduler {
 /// How often a replica recounts the live replicas (and so how soon the others slow down for a
 /// newcomer).
 const RECOUNT_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// How often `beat` reads the oldest due brief for `/metrics`.
+const METER_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// A newcomer's wait beyond one recount: a round's own database time.
 const JOIN_MARGIN: std::time::Duration = std::time::Duration::from_millis(250);

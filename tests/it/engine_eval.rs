@@ -116,7 +116,7 @@ fn classification_keeps_topics_apart_from_lookalikes() {
             );
             // This corpus calls an AI item of another topic "not models" by convention, not
             // judgement (`corpus::NARROW_MODELS`); such a call is neither right nor wrong.
-            let unjudged = topic == "models" && !should && !label.topics.is_empty();
+            let unjudged = !briefbot::corpus::judged("eval", topic, &label.topics);
             let entry = counts.entry(topic.to_string()).or_default();
             match (is, should) {
                 (true, true) => entry.0 += 1,

@@ -274,6 +274,7 @@ fn api_error(error: ApiError) -> SendError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::platforms::telegram::PLATFORM;
     use teloxide::types::Seconds;
 
     #[test]
@@ -310,16 +311,12 @@ mod tests {
 
     #[test]
     fn destinations_become_chat_and_thread() {
-        let (chat, thread) = target(&Destination::new(
-            super::super::PLATFORM,
-            "-1001",
-            Some("9"),
-        ))
-        .unwrap_or_else(|e| {
-            panic!("{e}");
-        });
+        let (chat, thread) = target(&Destination::new(PLATFORM, "-1001", Some("9")))
+            .unwrap_or_else(|e| {
+                panic!("{e}");
+            });
         assert_eq!(chat, ChatId(-1001));
         assert_eq!(thread, Some(ThreadId(MessageId(9))));
-        assert!(target(&Destination::new(super::super::PLATFORM, "x", None)).is_err());
+        assert!(target(&Destination::new(PLATFORM, "x", None)).is_err());
     }
 }
